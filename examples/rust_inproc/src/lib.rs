@@ -1,0 +1,1 @@
+//! Example in-process plugin written in Rust with the Chauffeur SDK.

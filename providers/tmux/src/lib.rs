@@ -1,0 +1,1 @@
+//! Builtin provider tmux: sessions, windows, panes, layouts and programs, restored exactly.

@@ -32,7 +32,7 @@ pub struct Describe {
 }
 
 /// Options passed to `capture`, `plan` and `restore`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CallOptions {
     /// Restrict the call to these item keys (and their descendants); empty means all.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -46,6 +46,10 @@ pub struct CallOptions {
     /// The snapshot was imported: run no command at all unless `allow_commands`.
     #[serde(default)]
     pub imported: bool,
+    /// The provider's own settings from `config.toml` (`[providers.NAME.settings]`);
+    /// `null` when there are none. Opaque to the core.
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    pub settings: serde_json::Value,
 }
 
 impl CallOptions {

@@ -11,6 +11,7 @@ use crate::snapshot::SnapshotId;
 
 /// How one item differs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum ChangeKind {
     /// Only in the newer state.
@@ -23,6 +24,7 @@ pub enum ChangeKind {
 
 /// One item that differs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ItemChange {
     /// The item's key.
     pub key: String,
@@ -37,6 +39,7 @@ pub struct ItemChange {
 
 /// The differences within one provider.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProviderDiff {
     /// Provider id.
     pub provider: String,
@@ -46,6 +49,7 @@ pub struct ProviderDiff {
 
 /// The differences between two snapshots.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SnapshotDiff {
     /// The older snapshot.
     pub from: SnapshotId,

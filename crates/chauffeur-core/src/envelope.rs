@@ -9,6 +9,7 @@ use serde_json::Value;
 
 /// One provider's captured state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Envelope {
     /// The provider's own state schema version, so it can read old states.
@@ -20,6 +21,7 @@ pub struct Envelope {
 
 /// One thing a provider captured: a pane, a tab, a window, a document, a process...
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Item {
     /// Stable identifier within the provider; the same thing keeps the same key across

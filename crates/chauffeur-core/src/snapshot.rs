@@ -8,6 +8,7 @@ pub type SnapshotId = i64;
 
 /// What caused a snapshot to be taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Trigger {
     /// The user asked for it.
@@ -57,6 +58,7 @@ impl Trigger {
 
 /// How a provider's capture went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum SectionStatus {
     /// Captured live just now.
@@ -103,6 +105,7 @@ impl SectionStatus {
 /// time that state was really captured), so restoring any snapshot brings back the best
 /// state that was known at that moment (DESIGN 6).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Section {
     /// Provider id.
     pub provider: String,
@@ -128,6 +131,7 @@ pub struct Section {
 
 /// A snapshot as listed: everything but the section states themselves.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SnapshotSummary {
     /// Identifier.
     pub id: SnapshotId,

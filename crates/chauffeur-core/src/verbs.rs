@@ -16,6 +16,7 @@ pub mod names {
 
 /// What a provider says about itself.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Describe {
     /// Provider id; equals the plugin name.
     pub name: String,
@@ -33,6 +34,7 @@ pub struct Describe {
 
 /// Options passed to `capture`, `plan` and `restore`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CallOptions {
     /// Restrict the call to these item keys (and their descendants); empty means all.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -69,6 +71,7 @@ impl CallOptions {
 
 /// What `plan` intends to do with one item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum ActionKind {
     /// It is missing and will be opened.
@@ -83,6 +86,7 @@ pub enum ActionKind {
 
 /// One line of a plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlannedAction {
     /// The item's key.
     pub key: String,
@@ -95,6 +99,7 @@ pub struct PlannedAction {
 
 /// The answer to `plan`: no side effects, just what `restore` would do.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Plan {
     /// One action per item considered.
     pub actions: Vec<PlannedAction>,
@@ -102,6 +107,7 @@ pub struct Plan {
 
 /// How restoring one item went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Outcome {
     /// It was missing and is back.
@@ -116,6 +122,7 @@ pub enum Outcome {
 
 /// One line of a restore report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RestoreResult {
     /// The item's key.
     pub key: String,
@@ -128,6 +135,7 @@ pub struct RestoreResult {
 
 /// The answer to `restore`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RestoreReport {
     /// One result per item considered.
     pub results: Vec<RestoreResult>,

@@ -173,6 +173,7 @@ pub fn boot_time() -> Option<u64> {
 }
 
 /// Clock ticks per second (`sysconf(_SC_CLK_TCK)`), 100 when it cannot be read.
+#[cfg(unix)]
 pub fn clock_ticks() -> u64 {
     nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
         .ok()
@@ -182,9 +183,22 @@ pub fn clock_ticks() -> u64 {
         .unwrap_or(100)
 }
 
+/// Clock ticks per second; `/proc` does not exist off Unix, so this is never used there.
+#[cfg(not(unix))]
+pub fn clock_ticks() -> u64 {
+    100
+}
+
 /// The user this process runs as.
+#[cfg(unix)]
 pub fn current_uid() -> u32 {
     nix::unistd::getuid().as_raw()
+}
+
+/// The user this process runs as; there is no uid off Unix.
+#[cfg(not(unix))]
+pub fn current_uid() -> u32 {
+    0
 }
 
 #[cfg(test)]
@@ -203,7 +217,7 @@ mod tests {
 
     #[test]
     fn cmdline_split() {
-        assert_eq!(parse_cmdline(b"sleep\01000\0"), vec!["sleep", "1000"]);
+        assert_eq!(parse_cmdline(b"sleep\x001000\0"), vec!["sleep", "1000"]);
         assert_eq!(parse_cmdline(b"a\0\0b\0"), vec!["a", "", "b"]);
         assert!(parse_cmdline(b"").is_empty());
     }

@@ -1,5 +1,7 @@
 //! `capture` against real processes.
 
+#![cfg(target_os = "linux")]
+
 mod common;
 
 use std::path::Path;

@@ -1,5 +1,7 @@
 //! `plan` and `restore` against real processes.
 
+#![cfg(target_os = "linux")]
+
 mod common;
 
 use std::path::Path;

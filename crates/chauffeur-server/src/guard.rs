@@ -1,0 +1,105 @@
+//! The checks every request passes before a handler sees it (DESIGN 6): a loopback Host
+//! with our port, no untrusted browser Origin, and the bearer token.
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use subtle::ConstantTimeEq;
+
+use crate::error::ApiError;
+use crate::state::ApiState;
+
+/// Routes that answer without a token.
+const PUBLIC_PATHS: &[&str] = &["/v1/health"];
+
+/// Runs the Host, Origin and token checks, and adds CORS headers for trusted origins.
+pub async fn guard(State(state): State<ApiState>, request: Request, next: Next) -> Response {
+    if let Err(e) = check_host(request.headers(), state.port) {
+        return e.into_response();
+    }
+    let origin = match check_origin(request.headers(), &state.trusted_origins) {
+        Ok(origin) => origin,
+        Err(e) => return e.into_response(),
+    };
+    if request.method() == Method::OPTIONS && origin.is_some() {
+        return with_cors(StatusCode::NO_CONTENT.into_response(), origin);
+    }
+    if !PUBLIC_PATHS.contains(&request.uri().path())
+        && let Err(e) = check_token(request.headers(), &state.token)
+    {
+        return with_cors(e.into_response(), origin);
+    }
+    with_cors(next.run(request).await, origin)
+}
+
+fn check_host(headers: &HeaderMap, port: u16) -> Result<(), ApiError> {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    let allowed = ["127.0.0.1", "localhost", "[::1]"]
+        .iter()
+        .any(|name| host == format!("{name}:{port}"));
+    if allowed {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "bad_host",
+            format!("Host {host:?} is not a loopback name with port {port}"),
+        ))
+    }
+}
+
+fn check_origin(headers: &HeaderMap, trusted: &[String]) -> Result<Option<HeaderValue>, ApiError> {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return Ok(None);
+    };
+    let text = origin.to_str().unwrap_or_default();
+    if trusted.iter().any(|t| t == text) {
+        Ok(Some(origin.clone()))
+    } else {
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "untrusted_origin",
+            format!(
+                "origin {text:?} is not trusted; add it to daemon.trusted_origins in config.toml"
+            ),
+        ))
+    }
+}
+
+fn check_token(headers: &HeaderMap, token: &str) -> Result<(), ApiError> {
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if bool::from(presented.as_bytes().ct_eq(token.as_bytes())) && !token.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "send Authorization: Bearer <token>; the token is in the runtime directory's `token` file",
+        ))
+    }
+}
+
+fn with_cors(mut response: Response, origin: Option<HeaderValue>) -> Response {
+    if let Some(origin) = origin {
+        let headers = response.headers_mut();
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static("authorization, content-type"),
+        );
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static("GET, POST, PATCH, DELETE"),
+        );
+        headers.insert(header::VARY, HeaderValue::from_static("Origin"));
+    }
+    response
+}

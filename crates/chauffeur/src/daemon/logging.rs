@@ -1,0 +1,36 @@
+//! Daemon logs: a daily file in the data directory and stderr.
+
+use tracing_appender::non_blocking::WorkerGuard;
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+
+use crate::paths::Paths;
+
+/// Log files kept.
+const KEEP_FILES: usize = 7;
+
+/// Starts logging; keep the guard alive until exit so the last lines are flushed.
+/// `RUST_LOG` overrides the configured filter.
+pub fn init(paths: &Paths, filter: &str) -> anyhow::Result<WorkerGuard> {
+    let appender = tracing_appender::rolling::Builder::new()
+        .rotation(tracing_appender::rolling::Rotation::DAILY)
+        .filename_prefix("chauffeur")
+        .filename_suffix("log")
+        .max_log_files(KEEP_FILES)
+        .build(paths.log_dir())?;
+    let (file, guard) = tracing_appender::non_blocking(appender);
+    let filter = EnvFilter::try_from_default_env()
+        .or_else(|_| EnvFilter::try_new(filter))
+        .map_err(|e| anyhow::anyhow!("daemon.log: {e}"))?;
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_ansi(false)
+                .with_writer(file),
+        )
+        .try_init()?;
+    Ok(guard)
+}

@@ -1,0 +1,124 @@
+//! The daemon's lifecycle: one per user, owner-only runtime files, graceful signals,
+//! config errors that name the key.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::time::Duration;
+
+use common::{Daemon, cli_in, text, wait_for};
+use nix::sys::signal::Signal;
+
+const QUIET: &str = "[capture]\nauto_snapshot_minutes = 0\n[providers.apps]\nenabled = false\n";
+
+#[test]
+fn runtime_files_are_private_and_removed_after_sigterm_with_a_shutdown_snapshot() {
+    let mut daemon = Daemon::start(QUIET);
+    let run = daemon.path().join("run");
+    for file in ["daemon.json", "token"] {
+        let mode = std::fs::metadata(run.join(file))
+            .expect("exists")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{file}");
+    }
+    let dir_mode = std::fs::metadata(&run)
+        .expect("run dir")
+        .permissions()
+        .mode();
+    assert_eq!(dir_mode & 0o777, 0o700);
+    assert_eq!(daemon.token.len(), 64, "256-bit hex token");
+
+    let status = daemon.stop(Signal::SIGTERM);
+    assert!(status.success(), "exit 0 on SIGTERM: {status:?}");
+    assert!(!run.join("daemon.json").exists());
+    assert!(!run.join("token").exists());
+
+    let daemon = Daemon::start_in(std::mem::replace(
+        &mut daemon.home,
+        tempfile::tempdir().expect("tmp"),
+    ));
+    let list = daemon.json(&["list"]);
+    assert_eq!(list[0]["trigger"], "shutdown", "{list}");
+}
+
+#[test]
+fn a_second_daemon_is_refused() {
+    let daemon = Daemon::start(QUIET);
+    let out = cli_in(daemon.path(), &["daemon"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("already running"),
+        "{}",
+        text(&out.stderr)
+    );
+    // The first one is unharmed.
+    assert_eq!(daemon.request("GET", "/v1/health", None).0, 200);
+}
+
+#[test]
+fn a_runtime_directory_open_to_others_is_refused() {
+    let home = Daemon::home_with(QUIET);
+    let run = home.path().join("run");
+    std::fs::create_dir_all(&run).expect("run");
+    std::fs::set_permissions(&run, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let out = cli_in(home.path(), &["daemon"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("chmod 700"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!run.join("daemon.json").exists());
+}
+
+#[test]
+fn a_bad_config_names_the_key_and_exits_2() {
+    let home = Daemon::home_with("[capture]\ndeadline = 3\n");
+    let out = cli_in(home.path(), &["daemon"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("deadline"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = cli_in(home.path(), &["config"]);
+    assert_eq!(out.status.code(), Some(2));
+
+    let home = Daemon::home_with("[restore]\nallowlist = [\"htop\"]\n");
+    let out = cli_in(home.path(), &["--json", "config"]);
+    assert!(out.status.success());
+    let config: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        config["config"]["restore"]["allowlist"],
+        serde_json::json!(["htop"])
+    );
+    assert_eq!(config["config"]["capture"]["deadline_ms"], 2000);
+}
+
+#[test]
+fn status_reports_version_url_uptime_providers_and_store() {
+    let daemon = Daemon::start("[capture]\nauto_snapshot_minutes = 0\n");
+    let out = daemon.cli(&["status"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    for needle in [
+        "running",
+        env!("CARGO_PKG_VERSION"),
+        &daemon.url,
+        "uptime",
+        "apps",
+        "builtin",
+    ] {
+        assert!(shown.contains(needle), "{needle} missing in {shown}");
+    }
+    let log_dir = daemon.path().join("data/logs");
+    assert!(
+        wait_for(Duration::from_secs(5), || std::fs::read_dir(&log_dir)
+            .ok()?
+            .next()
+            .map(|_| ()))
+        .is_some(),
+        "a log file is written"
+    );
+}

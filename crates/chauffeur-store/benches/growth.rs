@@ -14,6 +14,7 @@ use chauffeur_store::Store;
 const SNAPSHOTS: u64 = 1_000;
 
 fn main() {
+    breakdown();
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("growth.db");
     let store = Store::open(&path).expect("open");
@@ -71,4 +72,24 @@ fn main() {
         times[times.len() - 1]
     );
     println!("store.size_bytes():              {}", store.size_bytes().expect("size"));
+}
+
+/// Where the time of one save goes, for the record.
+#[allow(dead_code)]
+fn breakdown() {
+    let states: Vec<_> = (0..8).map(|i| synth::state(i, 100 * 1024)).collect();
+    let t = Instant::now();
+    let bytes: Vec<Vec<u8>> = states.iter().map(|s| serde_json::to_vec(s).expect("json")).collect();
+    println!("serialize 8 states:              {:?}", t.elapsed());
+    let t = Instant::now();
+    for b in &bytes {
+        std::hint::black_box(blake3::hash(b));
+    }
+    println!("blake3 8 states:                 {:?}", t.elapsed());
+    let t = Instant::now();
+    let c = zstd::bulk::compress(&bytes[0], 3).expect("zstd");
+    println!("zstd-3 one state:                {:?} ({} -> {} bytes)", t.elapsed(), bytes[0].len(), c.len());
+    let t = Instant::now();
+    drop(states);
+    println!("drop 8 states:                   {:?}", t.elapsed());
 }

@@ -25,6 +25,8 @@ pub(crate) struct PreparedState {
     pub item_count: usize,
     /// The envelope had no items.
     pub empty: bool,
+    /// The zstd-compressed bytes, when they were compressed ahead of the write.
+    pub compressed: Option<Vec<u8>>,
 }
 
 /// Whether serde_json's maps iterate in key order in this build (they do unless some
@@ -66,12 +68,13 @@ impl Serialize for Sorted<'_> {
 /// The canonical serialization of an envelope: compact JSON, struct fields in
 /// declaration order, object keys sorted. Equal envelopes give equal bytes.
 pub(crate) fn canonical_json(envelope: &Envelope) -> Result<Vec<u8>> {
-    let bytes = if *MAPS_ARE_SORTED {
-        serde_json::to_vec(envelope)
+    let mut bytes = Vec::with_capacity(64 * 1024);
+    let written = if *MAPS_ARE_SORTED {
+        serde_json::to_writer(&mut bytes, envelope)
     } else {
-        serde_json::to_value(envelope).and_then(|v| serde_json::to_vec(&Sorted(&v)))
+        serde_json::to_value(envelope).and_then(|v| serde_json::to_writer(&mut bytes, &Sorted(&v)))
     };
-    bytes.map_err(|e| StoreError::BadInput(format!("state cannot be serialized: {e}")))
+    written.map(|()| bytes).map_err(|e| StoreError::BadInput(format!("state cannot be serialized: {e}")))
 }
 
 /// The key of some canonical bytes.
@@ -90,6 +93,7 @@ pub(crate) fn prepare(provider: &str, envelope: &Envelope) -> Result<PreparedSta
         bytes,
         item_count: envelope.items.len(),
         empty: envelope.is_empty(),
+        compressed: None,
     })
 }
 

@@ -11,7 +11,7 @@ use chauffeur_core::{Envelope, Section, SectionStatus, SnapshotId, SnapshotSumma
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior, params};
 
-use crate::blob::{self, PreparedState};
+use crate::blob;
 use crate::schema;
 use crate::{
     DoctorReport, EXPORT_FORMAT, EXPORT_FORMAT_VERSION, ExportDocument, LastGood, NewSnapshot,
@@ -31,10 +31,50 @@ const SNAPSHOT_COLUMNS: &str = "id, name, created_at, trigger, pinned";
 const SECTION_COLUMNS: &str = "snapshot_id, provider, provider_version, status, captured_at, error, \
      state_hash, state_captured_at, item_count";
 
-/// The writing side: the connection and a reusable zstd context.
+/// The writing side.
 struct Writer {
     conn: Connection,
-    zstd: zstd::bulk::Compressor<'static>,
+}
+
+/// Most threads one save uses to serialize, hash and compress its states.
+const MAX_WORKERS: usize = 4;
+
+/// Maps `f` over `items` on up to [`MAX_WORKERS`] threads (this one included), keeping
+/// the order. Runs inline for a single item or a single core.
+fn par_map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(MAX_WORKERS)
+        .min(items.len());
+    if workers <= 1 {
+        return items.into_iter().map(f).collect();
+    }
+    let len = items.len();
+    let mut buckets: Vec<Vec<(usize, T)>> = (0..workers).map(|_| Vec::new()).collect();
+    for (i, item) in items.into_iter().enumerate() {
+        buckets[i % workers].push((i, item));
+    }
+    let f = &f;
+    let run = move |bucket: Vec<(usize, T)>| -> Vec<(usize, R)> {
+        bucket.into_iter().map(|(i, t)| (i, f(t))).collect()
+    };
+    let mut slots: Vec<Option<R>> = (0..len).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let mut buckets = buckets.into_iter();
+        let mine = buckets.next().unwrap_or_default();
+        let handles: Vec<_> = buckets.map(|b| scope.spawn(move || run(b))).collect();
+        let mut results = run(mine);
+        for h in handles {
+            match h.join() {
+                Ok(r) => results.extend(r),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        for (i, r) in results {
+            slots[i] = Some(r);
+        }
+    });
+    slots.into_iter().flatten().collect()
 }
 
 /// Chauffeur's snapshot store (one SQLite file).
@@ -44,6 +84,8 @@ struct Writer {
 pub struct Store {
     writer: Mutex<Writer>,
     reader: Option<Mutex<Connection>>,
+    /// Reusable zstd contexts (creating one costs more than compressing 100 KB).
+    compressors: Mutex<Vec<zstd::bulk::Compressor<'static>>>,
     path: Option<PathBuf>,
 }
 
@@ -277,11 +319,9 @@ impl Store {
         )?;
         configure(&reader, false)?;
         Ok(Store {
-            writer: Mutex::new(Writer {
-                conn,
-                zstd: zstd::bulk::Compressor::new(blob::ZSTD_LEVEL)?,
-            }),
+            writer: Mutex::new(Writer { conn }),
             reader: Some(Mutex::new(reader)),
+            compressors: Mutex::new(Vec::new()),
             path: Some(path.to_owned()),
         })
     }
@@ -292,11 +332,9 @@ impl Store {
         configure(&conn, true)?;
         schema::migrate(&mut conn)?;
         Ok(Store {
-            writer: Mutex::new(Writer {
-                conn,
-                zstd: zstd::bulk::Compressor::new(blob::ZSTD_LEVEL)?,
-            }),
+            writer: Mutex::new(Writer { conn }),
             reader: None,
+            compressors: Mutex::new(Vec::new()),
             path: None,
         })
     }
@@ -342,8 +380,6 @@ impl Store {
         } = snapshot;
         let name = clean_name(name, trigger, created_at)?;
         let created_nanos = time_to_db(created_at, "created_at")?;
-        // Serialize and hash outside the lock.
-        let mut prepared: Vec<Option<PreparedState>> = Vec::with_capacity(sections.len());
         for s in &sections {
             if s.provider.trim().is_empty() {
                 return Err(StoreError::BadInput("a section has an empty provider id".into()));
@@ -352,10 +388,36 @@ impl Store {
             if let Some(t) = s.state_captured_at {
                 time_to_db(t, "state_captured_at")?;
             }
-            prepared.push(match &s.state {
-                Some(state) => Some(blob::prepare(&s.provider, state)?),
-                None => None,
-            });
+        }
+        // Outside the write lock and in parallel: validate, serialize, hash (and drop)
+        // every state, then compress the ones the store does not have yet. The write
+        // transaction re-checks, so a concurrent prune cannot leave a dangling hash.
+        let mut sections = sections;
+        let states: Vec<(String, Option<Envelope>)> = sections
+            .iter_mut()
+            .map(|s| (s.provider.clone(), s.state.take()))
+            .collect();
+        let mut prepared = par_map(states, |(provider, state)| {
+            state.map(|e| blob::prepare(&provider, &e)).transpose()
+        })
+        .into_iter()
+        .collect::<Result<Vec<_>>>()?;
+        let missing: Vec<usize> = {
+            let known = self.known_blobs(prepared.iter().flatten().map(|p| p.hash.as_str()))?;
+            prepared
+                .iter()
+                .enumerate()
+                .filter_map(|(i, p)| p.as_ref().filter(|p| !known.contains(&p.hash)).map(|_| i))
+                .collect()
+        };
+        let compressed = par_map(
+            missing.iter().map(|&i| prepared[i].as_ref().map(|p| p.bytes.as_slice())).collect(),
+            |bytes| bytes.map(|b| self.compress(b)).transpose(),
+        );
+        for (&i, data) in missing.iter().zip(compressed) {
+            if let Some(p) = prepared[i].as_mut() {
+                p.compressed = data?;
+            }
         }
 
         let mut guard = lock(&self.writer);
@@ -373,7 +435,10 @@ impl Store {
                     .prepare_cached("SELECT 1 FROM blobs WHERE hash = ?1")?
                     .exists([&p.hash])?;
                 if !known {
-                    let data = w.zstd.compress(&p.bytes)?;
+                    let data = match &p.compressed {
+                        Some(data) => data,
+                        None => &self.compress(&p.bytes)?,
+                    };
                     tx.prepare_cached("INSERT INTO blobs (hash, size, data) VALUES (?1, ?2, ?3)")?
                         .execute(params![p.hash, p.bytes.len() as i64, data])?;
                 }
@@ -445,6 +510,40 @@ impl Store {
             trigger,
             pinned: false,
             sections: out_sections,
+        })
+    }
+
+    /// Compresses with a pooled zstd context.
+    fn compress(&self, bytes: &[u8]) -> Result<Vec<u8>> {
+        let pooled = lock(&self.compressors).pop();
+        let mut compressor = match pooled {
+            Some(c) => c,
+            None => zstd::bulk::Compressor::new(blob::ZSTD_LEVEL)?,
+        };
+        let out = compressor.compress(bytes);
+        lock(&self.compressors).push(compressor);
+        Ok(out?)
+    }
+
+    /// Which of these hashes are already stored (a hint: the write transaction checks
+    /// again).
+    fn known_blobs<'a>(
+        &self,
+        hashes: impl Iterator<Item = &'a str>,
+    ) -> Result<std::collections::HashSet<String>> {
+        let hashes: Vec<&str> = hashes.collect();
+        if hashes.is_empty() {
+            return Ok(Default::default());
+        }
+        self.read(|c| {
+            let mut stmt = c.prepare_cached("SELECT 1 FROM blobs WHERE hash = ?1")?;
+            let mut known = std::collections::HashSet::new();
+            for h in hashes {
+                if stmt.exists([h])? {
+                    known.insert(h.to_owned());
+                }
+            }
+            Ok(known)
         })
     }
 

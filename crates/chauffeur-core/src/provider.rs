@@ -101,6 +101,12 @@ pub trait Provider: Send + Sync + 'static {
     fn health(&self) -> ProviderHealth {
         ProviderHealth::Ok
     }
+
+    /// Re-arms a provider that stopped being callable (an isolated plugin whose circuit
+    /// breaker opened); `Err` says why it cannot be. The default has nothing to re-arm.
+    fn reset(&self) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// Turns a provider's raw JSON answer into a result: `{"error": "..."}` becomes an error,

@@ -21,6 +21,7 @@ pub enum TableError {
 }
 
 /// A plugin's entry points and its name, read once.
+#[derive(Debug)]
 pub struct NativeTable {
     name: String,
     call_json: PluginCallJsonFn,

@@ -1,0 +1,2 @@
+//! Placeholder; replaced by the echo round-trip bench.
+fn main() {}

@@ -23,7 +23,11 @@ fn main() {
         raw.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
             .expect("checkpoint");
         let blob_bytes: i64 = raw
-            .query_row("SELECT COALESCE(SUM(length(data)), 0) FROM blobs", [], |r| r.get(0))
+            .query_row(
+                "SELECT COALESCE(SUM(length(data)), 0) FROM blobs",
+                [],
+                |r| r.get(0),
+            )
             .expect("sum");
         let file = std::fs::metadata(&path).expect("metadata").len();
         (file, blob_bytes as u64)
@@ -71,7 +75,10 @@ fn main() {
         times[times.len() * 9 / 10],
         times[times.len() - 1]
     );
-    println!("store.size_bytes():              {}", store.size_bytes().expect("size"));
+    println!(
+        "store.size_bytes():              {}",
+        store.size_bytes().expect("size")
+    );
 }
 
 /// Where the time of one save goes, for the record.
@@ -79,7 +86,10 @@ fn main() {
 fn breakdown() {
     let states: Vec<_> = (0..8).map(|i| synth::state(i, 100 * 1024)).collect();
     let t = Instant::now();
-    let bytes: Vec<Vec<u8>> = states.iter().map(|s| serde_json::to_vec(s).expect("json")).collect();
+    let bytes: Vec<Vec<u8>> = states
+        .iter()
+        .map(|s| serde_json::to_vec(s).expect("json"))
+        .collect();
     println!("serialize 8 states:              {:?}", t.elapsed());
     let t = Instant::now();
     for b in &bytes {
@@ -88,7 +98,12 @@ fn breakdown() {
     println!("blake3 8 states:                 {:?}", t.elapsed());
     let t = Instant::now();
     let c = zstd::bulk::compress(&bytes[0], 3).expect("zstd");
-    println!("zstd-3 one state:                {:?} ({} -> {} bytes)", t.elapsed(), bytes[0].len(), c.len());
+    println!(
+        "zstd-3 one state:                {:?} ({} -> {} bytes)",
+        t.elapsed(),
+        bytes[0].len(),
+        c.len()
+    );
     let t = Instant::now();
     drop(states);
     println!("drop 8 states:                   {:?}", t.elapsed());

@@ -50,7 +50,9 @@ fn save(c: &mut Criterion) {
 fn big_store(dir: &std::path::Path) -> Store {
     let path = dir.join("list.db");
     let store = Store::open(&path).expect("open");
-    let first = store.save(synth::snapshot([1, 2, 3, 4, 5, 6, 7, 8], 0)).expect("save");
+    let first = store
+        .save(synth::snapshot([1, 2, 3, 4, 5, 6, 7, 8], 0))
+        .expect("save");
     let mut conn = rusqlite::Connection::open(&path).expect("raw open");
     let tx = conn.transaction().expect("tx");
     {
@@ -69,9 +71,11 @@ fn big_store(dir: &std::path::Path) -> Store {
             )
             .expect("prepare");
         for i in 1..10_000i64 {
-            snap.execute(rusqlite::params![i, first.id]).expect("insert");
+            snap.execute(rusqlite::params![i, first.id])
+                .expect("insert");
             let id = tx.last_insert_rowid();
-            sec.execute(rusqlite::params![id, i, first.id]).expect("insert");
+            sec.execute(rusqlite::params![id, i, first.id])
+                .expect("insert");
         }
     }
     tx.commit().expect("commit");

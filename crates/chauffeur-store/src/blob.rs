@@ -74,7 +74,9 @@ pub(crate) fn canonical_json(envelope: &Envelope) -> Result<Vec<u8>> {
     } else {
         serde_json::to_value(envelope).and_then(|v| serde_json::to_writer(&mut bytes, &Sorted(&v)))
     };
-    written.map(|()| bytes).map_err(|e| StoreError::BadInput(format!("state cannot be serialized: {e}")))
+    written
+        .map(|()| bytes)
+        .map_err(|e| StoreError::BadInput(format!("state cannot be serialized: {e}")))
 }
 
 /// The key of some canonical bytes.
@@ -107,7 +109,9 @@ pub(crate) fn decode(hash: &str, size: i64, data: &[u8]) -> Result<Envelope> {
     let size = usize::try_from(size)
         .ok()
         .filter(|s| *s <= MAX_STATE_BYTES)
-        .ok_or_else(|| StoreError::Corrupt(format!("blob {hash} claims an impossible size {size}")))?;
+        .ok_or_else(|| {
+            StoreError::Corrupt(format!("blob {hash} claims an impossible size {size}"))
+        })?;
     let raw = zstd::bulk::decompress(data, size)
         .map_err(|e| StoreError::Corrupt(format!("blob {hash} does not decompress: {e}")))?;
     if raw.len() != size {

@@ -68,7 +68,9 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
         return Err(StoreError::NewerSchema { found, supported });
     }
     if found < 0 {
-        return Err(StoreError::Corrupt(format!("negative schema version {found}")));
+        return Err(StoreError::Corrupt(format!(
+            "negative schema version {found}"
+        )));
     }
     for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
         tx.execute_batch(sql)?;

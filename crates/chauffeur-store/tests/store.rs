@@ -21,7 +21,11 @@ fn save_get_list_round_trip() {
     assert!(saved.id > 0);
     assert_eq!(saved.trigger, Trigger::Manual);
     assert_eq!(saved.created_at, at(1), "nanosecond-exact time");
-    assert!(saved.name.starts_with("manual 2026-11-24"), "{}", saved.name);
+    assert!(
+        saved.name.starts_with("manual 2026-11-24"),
+        "{}",
+        saved.name
+    );
     let providers: Vec<_> = saved.sections.iter().map(|s| s.provider.as_str()).collect();
     assert_eq!(providers, ["browser", "editor", "tmux"]);
     let tmux = &saved.sections[2];
@@ -62,7 +66,11 @@ fn list_is_newest_first_and_limited() {
             .save(snapshot(
                 Trigger::Schedule,
                 minutes,
-                vec![section("tmux", Good, Some(envelope(1, &minutes.to_string())))],
+                vec![section(
+                    "tmux",
+                    Good,
+                    Some(envelope(1, &minutes.to_string())),
+                )],
             ))
             .unwrap();
     }
@@ -81,11 +89,19 @@ fn list_is_newest_first_and_limited() {
 fn identical_states_share_one_blob() {
     let (dir, store) = file_store();
     let a = store
-        .save(snapshot(Trigger::Schedule, 0, vec![section("tmux", Good, Some(envelope(5, "x")))]))
+        .save(snapshot(
+            Trigger::Schedule,
+            0,
+            vec![section("tmux", Good, Some(envelope(5, "x")))],
+        ))
         .unwrap();
     let before = store.size_bytes().unwrap();
     let b = store
-        .save(snapshot(Trigger::Schedule, 1, vec![section("tmux", Good, Some(envelope(5, "x")))]))
+        .save(snapshot(
+            Trigger::Schedule,
+            1,
+            vec![section("tmux", Good, Some(envelope(5, "x")))],
+        ))
         .unwrap();
     assert_eq!(a.sections[0].state_hash, b.sections[0].state_hash);
     assert_eq!(rows(&dir, "blobs"), 1);
@@ -93,12 +109,14 @@ fn identical_states_share_one_blob() {
     assert!(store.size_bytes().unwrap() >= before);
     // Key order inside provider data does not change the hash.
     let mut reordered = envelope(5, "x");
-    reordered.items[0].data = serde_json::from_str(
-        r#"{"z": 1, "a": [1, 2.5, null], "cwd": "/home/me/x/0"}"#,
-    )
-    .unwrap();
+    reordered.items[0].data =
+        serde_json::from_str(r#"{"z": 1, "a": [1, 2.5, null], "cwd": "/home/me/x/0"}"#).unwrap();
     let c = store
-        .save(snapshot(Trigger::Schedule, 2, vec![section("tmux", Good, Some(reordered))]))
+        .save(snapshot(
+            Trigger::Schedule,
+            2,
+            vec![section("tmux", Good, Some(reordered))],
+        ))
         .unwrap();
     assert_eq!(a.sections[0].state_hash, c.sections[0].state_hash);
     assert_eq!(rows(&dir, "blobs"), 1);
@@ -108,7 +126,11 @@ fn identical_states_share_one_blob() {
 fn a_failed_save_leaves_nothing_behind() {
     let (dir, store) = file_store();
     store
-        .save(snapshot(Trigger::Manual, 0, vec![section("tmux", Good, Some(envelope(2, "old")))]))
+        .save(snapshot(
+            Trigger::Manual,
+            0,
+            vec![section("tmux", Good, Some(envelope(2, "old")))],
+        ))
         .unwrap();
     let last_good = store.last_good_state("tmux").unwrap();
     // The first tmux section (with a brand new state) is written before the duplicate
@@ -138,7 +160,11 @@ fn a_failed_save_leaves_nothing_behind() {
     let mut bad = envelope(2, "dup");
     bad.items[1].key = bad.items[0].key.clone();
     let err = store
-        .save(snapshot(Trigger::Manual, 2, vec![section("tmux", Good, Some(bad))]))
+        .save(snapshot(
+            Trigger::Manual,
+            2,
+            vec![section("tmux", Good, Some(bad))],
+        ))
         .unwrap_err();
     assert!(matches!(err, StoreError::BadInput(_)), "{err}");
     assert_eq!(store.count().unwrap(), 1);
@@ -152,7 +178,11 @@ fn only_live_non_empty_states_become_last_good() {
     let (_dir, store) = file_store();
     assert_eq!(store.last_good_state("tmux").unwrap(), None);
     let first = store
-        .save(snapshot(Trigger::Schedule, 0, vec![section("tmux", Good, Some(envelope(3, "good")))]))
+        .save(snapshot(
+            Trigger::Schedule,
+            0,
+            vec![section("tmux", Good, Some(envelope(3, "good")))],
+        ))
         .unwrap();
     let good = store.last_good_state("tmux").unwrap().unwrap();
     assert_eq!(good.snapshot, first.id);
@@ -172,7 +202,11 @@ fn only_live_non_empty_states_become_last_good() {
     .enumerate()
     {
         store
-            .save(snapshot(Trigger::Schedule, 1 + i as i64, vec![section("tmux", status, state)]))
+            .save(snapshot(
+                Trigger::Schedule,
+                1 + i as i64,
+                vec![section("tmux", status, state)],
+            ))
             .unwrap();
         assert_eq!(store.last_good_state("tmux").unwrap().as_ref(), Some(&good));
     }
@@ -180,7 +214,9 @@ fn only_live_non_empty_states_become_last_good() {
     // A later live capture replaces it, with the time the state was captured.
     let mut newer = section("tmux", Good, Some(envelope(4, "newer")));
     newer.captured_at = at(50);
-    let later = store.save(snapshot(Trigger::Schedule, 50, vec![newer])).unwrap();
+    let later = store
+        .save(snapshot(Trigger::Schedule, 50, vec![newer]))
+        .unwrap();
     let good = store.last_good_state("tmux").unwrap().unwrap();
     assert_eq!(good.snapshot, later.id);
     assert_eq!(good.state, envelope(4, "newer"));
@@ -191,10 +227,18 @@ fn only_live_non_empty_states_become_last_good() {
 fn delete_refuses_the_only_last_good_state() {
     let (dir, store) = file_store();
     let good = store
-        .save(snapshot(Trigger::Manual, 0, vec![section("tmux", Good, Some(envelope(3, "g")))]))
+        .save(snapshot(
+            Trigger::Manual,
+            0,
+            vec![section("tmux", Good, Some(envelope(3, "g")))],
+        ))
         .unwrap();
     let failed = store
-        .save(snapshot(Trigger::Manual, 1, vec![section("tmux", Failed, None)]))
+        .save(snapshot(
+            Trigger::Manual,
+            1,
+            vec![section("tmux", Failed, None)],
+        ))
         .unwrap();
     let err = store.delete(good.id).unwrap_err();
     assert!(
@@ -204,11 +248,18 @@ fn delete_refuses_the_only_last_good_state() {
     assert_eq!(store.count().unwrap(), 2);
     store.delete(failed.id).unwrap();
     assert!(matches!(store.get(failed.id), Err(StoreError::NotFound(_))));
-    assert!(matches!(store.delete(failed.id), Err(StoreError::NotFound(_))));
+    assert!(matches!(
+        store.delete(failed.id),
+        Err(StoreError::NotFound(_))
+    ));
 
     // Another snapshot carrying the same state forward takes over as the holder.
     let carrier = store
-        .save(snapshot(Trigger::Manual, 2, vec![section("tmux", Stale, Some(envelope(3, "g")))]))
+        .save(snapshot(
+            Trigger::Manual,
+            2,
+            vec![section("tmux", Stale, Some(envelope(3, "g")))],
+        ))
         .unwrap();
     store.delete(good.id).unwrap();
     let lg = store.last_good_state("tmux").unwrap().unwrap();
@@ -220,7 +271,11 @@ fn delete_refuses_the_only_last_good_state() {
 
     // Deleting a snapshot frees the states only it used.
     let other = store
-        .save(snapshot(Trigger::Manual, 3, vec![section("editor", Stale, Some(envelope(2, "e")))]))
+        .save(snapshot(
+            Trigger::Manual,
+            3,
+            vec![section("editor", Stale, Some(envelope(2, "e")))],
+        ))
         .unwrap();
     assert_eq!(rows(&dir, "blobs"), 2);
     store.delete(other.id).unwrap();
@@ -233,7 +288,9 @@ fn rename_and_pin() {
     let (_dir, store) = file_store();
     let s = store.save(snapshot(Trigger::Schedule, 0, vec![])).unwrap();
     let default_name = s.name.clone();
-    let renamed = store.rename(s.id, Some("  before the demo ".into())).unwrap();
+    let renamed = store
+        .rename(s.id, Some("  before the demo ".into()))
+        .unwrap();
     assert_eq!(renamed.name, "before the demo");
     assert_eq!(store.get(s.id).unwrap().name, "before the demo");
     assert_eq!(store.rename(s.id, None).unwrap().name, default_name);
@@ -245,7 +302,10 @@ fn rename_and_pin() {
     assert!(store.get(s.id).unwrap().pinned);
     assert!(!store.pin(s.id, false).unwrap().pinned);
     assert!(matches!(store.pin(42, true), Err(StoreError::NotFound(42))));
-    assert!(matches!(store.rename(42, None), Err(StoreError::NotFound(42))));
+    assert!(matches!(
+        store.rename(42, None),
+        Err(StoreError::NotFound(42))
+    ));
     let named = store
         .save(chauffeur_store::NewSnapshot {
             name: Some("mine".into()),
@@ -261,7 +321,11 @@ fn prune_keeps_manual_pinned_and_protected() {
     let now = at(10_000);
     // An old good tmux state (protected), then old automatic snapshots where tmux fails.
     let protected = store
-        .save(snapshot(Trigger::Schedule, 0, vec![section("tmux", Good, Some(envelope(2, "keep")))]))
+        .save(snapshot(
+            Trigger::Schedule,
+            0,
+            vec![section("tmux", Good, Some(envelope(2, "keep")))],
+        ))
         .unwrap();
     let mut automatic = Vec::new();
     for i in 1..=5 {
@@ -297,7 +361,12 @@ fn prune_keeps_manual_pinned_and_protected() {
 
     let pruned = store.prune(&policy, now, false).unwrap();
     assert_eq!(pruned, expected);
-    let left: Vec<_> = store.list(None).unwrap().into_iter().map(|s| s.id).collect();
+    let left: Vec<_> = store
+        .list(None)
+        .unwrap()
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
     assert_eq!(left, [pinned.id, manual.id, automatic[4].id, protected.id]);
     // The four editor states only the pruned snapshots used are gone.
     assert_eq!(rows(&dir, "blobs"), 2);
@@ -338,7 +407,10 @@ fn export_import_round_trip() {
     assert_eq!(imported.name, "friday");
     assert_eq!(imported.created_at, original.created_at);
     assert_eq!(imported.sections, original.sections);
-    assert_eq!(other.states(imported.id).unwrap(), store.states(original.id).unwrap());
+    assert_eq!(
+        other.states(imported.id).unwrap(),
+        store.states(original.id).unwrap()
+    );
     // Imports never become anyone's last good state.
     assert_eq!(other.last_good_state("tmux").unwrap(), None);
 
@@ -363,7 +435,10 @@ fn export_import_round_trip() {
         (orphan_state, "ghost"),
     ] {
         let err = store.import(doc).unwrap_err();
-        assert!(matches!(&err, StoreError::BadInput(m) if m.contains(needle)), "{err}");
+        assert!(
+            matches!(&err, StoreError::BadInput(m) if m.contains(needle)),
+            "{err}"
+        );
     }
     assert_eq!(store.count().unwrap(), count);
 
@@ -392,10 +467,14 @@ fn doctor_finds_a_corrupted_blob_and_a_missing_one() {
 
     let conn = rusqlite::Connection::open(dir.path().join("nested/dir/store.db")).unwrap();
     let hash: String = conn
-        .query_row("SELECT hash FROM blobs ORDER BY hash LIMIT 1", [], |r| r.get(0))
+        .query_row("SELECT hash FROM blobs ORDER BY hash LIMIT 1", [], |r| {
+            r.get(0)
+        })
         .unwrap();
     let good_data: Vec<u8> = conn
-        .query_row("SELECT data FROM blobs WHERE hash = ?1", [&hash], |r| r.get(0))
+        .query_row("SELECT data FROM blobs WHERE hash = ?1", [&hash], |r| {
+            r.get(0)
+        })
         .unwrap();
     conn.execute(
         "UPDATE blobs SET data = ?1 WHERE hash = ?2",
@@ -416,7 +495,11 @@ fn doctor_finds_a_corrupted_blob_and_a_missing_one() {
     )
     .unwrap();
     let report = store.doctor().unwrap();
-    assert!(report.problems.iter().any(|p| p.contains("hashes to")), "{:?}", report.problems);
+    assert!(
+        report.problems.iter().any(|p| p.contains("hashes to")),
+        "{:?}",
+        report.problems
+    );
 
     // A section pointing at a blob that is gone.
     conn.execute(
@@ -425,12 +508,16 @@ fn doctor_finds_a_corrupted_blob_and_a_missing_one() {
     )
     .unwrap();
     conn.execute_batch("PRAGMA foreign_keys = OFF").unwrap();
-    conn.execute("DELETE FROM blobs WHERE hash = ?1", [&hash]).unwrap();
+    conn.execute("DELETE FROM blobs WHERE hash = ?1", [&hash])
+        .unwrap();
     let report = store.doctor().unwrap();
     assert!(!report.ok);
     assert_eq!(report.blobs, 1);
     assert!(
-        report.problems.iter().any(|p| p.contains("missing state") && p.contains(&hash)),
+        report
+            .problems
+            .iter()
+            .any(|p| p.contains("missing state") && p.contains(&hash)),
         "{:?}",
         report.problems
     );
@@ -442,7 +529,11 @@ fn zstd_of(bytes: &[u8]) -> Vec<u8> {
     let (_dir, store) = file_store();
     let env: chauffeur_core::Envelope = serde_json::from_slice(bytes).unwrap();
     let s = store
-        .save(snapshot(Trigger::Manual, 0, vec![section("p", Good, Some(env))]))
+        .save(snapshot(
+            Trigger::Manual,
+            0,
+            vec![section("p", Good, Some(env))],
+        ))
         .unwrap();
     let conn = rusqlite::Connection::open(_dir.path().join("nested/dir/store.db")).unwrap();
     conn.query_row(
@@ -460,20 +551,31 @@ fn data_survives_reopen_and_migrations_are_idempotent() {
     let saved = {
         let store = Store::open(&path).unwrap();
         store
-            .save(snapshot(Trigger::Shutdown, 0, vec![section("tmux", Good, Some(envelope(2, "r")))]))
+            .save(snapshot(
+                Trigger::Shutdown,
+                0,
+                vec![section("tmux", Good, Some(envelope(2, "r")))],
+            ))
             .unwrap()
     };
     for _ in 0..3 {
         let store = Store::open(&path).unwrap();
         assert_eq!(store.get(saved.id).unwrap(), saved);
         assert_eq!(store.states(saved.id).unwrap()["tmux"], envelope(2, "r"));
-        assert_eq!(store.last_good_state("tmux").unwrap().unwrap().snapshot, saved.id);
+        assert_eq!(
+            store.last_good_state("tmux").unwrap().unwrap().snapshot,
+            saved.id
+        );
         assert!(store.doctor().unwrap().ok);
     }
     let conn = rusqlite::Connection::open(&path).unwrap();
-    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(version, 1);
-    let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(mode, "wal");
     // A database from the future is refused rather than misread.
     conn.pragma_update(None, "user_version", 99).unwrap();
@@ -488,7 +590,11 @@ fn data_survives_reopen_and_migrations_are_idempotent() {
 fn in_memory_store_works_and_sizes() {
     let store = Store::open_in_memory().unwrap();
     let s = store
-        .save(snapshot(Trigger::Manual, 0, vec![section("tmux", Good, Some(envelope(2, "m")))]))
+        .save(snapshot(
+            Trigger::Manual,
+            0,
+            vec![section("tmux", Good, Some(envelope(2, "m")))],
+        ))
         .unwrap();
     assert_eq!(store.get(s.id).unwrap(), s);
     assert!(store.size_bytes().unwrap() > 0);
@@ -510,7 +616,11 @@ fn store_is_usable_from_many_threads() {
                         .save(snapshot(
                             Trigger::Schedule,
                             t * 100 + i,
-                            vec![section("tmux", Good, Some(envelope(2, &format!("{t}-{i}"))))],
+                            vec![section(
+                                "tmux",
+                                Good,
+                                Some(envelope(2, &format!("{t}-{i}"))),
+                            )],
                         ))
                         .unwrap();
                     store.list(Some(5)).unwrap();

@@ -11,7 +11,14 @@ use serde_json::json;
 
 /// The provider ids of the benches' eight sections.
 pub const PROVIDERS: [&str; 8] = [
-    "tmux", "browser", "editor", "windows", "terminal", "documents", "projects", "apps",
+    "tmux",
+    "browser",
+    "editor",
+    "windows",
+    "terminal",
+    "documents",
+    "projects",
+    "apps",
 ];
 
 /// A small deterministic PRNG (xorshift64*).
@@ -31,8 +38,8 @@ impl Rng {
         const WORDS: [&str; 32] = [
             "src", "main", "lib", "test", "docs", "build", "target", "home", "work", "notes",
             "report", "draft", "final", "api", "server", "client", "config", "data", "cache",
-            "index", "issue", "review", "cargo", "python", "node", "vim", "git", "log",
-            "deploy", "backup", "music", "photos",
+            "index", "issue", "review", "cargo", "python", "node", "vim", "git", "log", "deploy",
+            "backup", "music", "photos",
         ];
         WORDS[(self.next() % 32) as usize]
     }
@@ -53,7 +60,15 @@ pub fn state(seed: u64, target_bytes: usize) -> Envelope {
             rng.next() % 4096
         );
         let history: Vec<String> = (0..6)
-            .map(|_| format!("{} {} --{} {:x}", rng.word(), rng.word(), rng.word(), rng.next()))
+            .map(|_| {
+                format!(
+                    "{} {} --{} {:x}",
+                    rng.word(),
+                    rng.word(),
+                    rng.word(),
+                    rng.next()
+                )
+            })
             .collect();
         let item = Item {
             key: format!("item-{i}-{:x}", rng.next() % 65536),

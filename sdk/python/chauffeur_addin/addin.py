@@ -297,6 +297,7 @@ class AddIn:
                 {"seq": self._seq, "state": self._latest},
                 token=token,
             )
+            log.info("pushed seq %d (%d items)", self._seq, len(self._latest.get("items", [])))
             return True
         except DaemonUnreachable as e:
             log.info("push: %s (it is sent again after reconnecting)", e)

@@ -13,7 +13,7 @@ use crate::routes::{providers, restore, snapshots, system};
         snapshots::list, snapshots::create, snapshots::show, snapshots::update,
         snapshots::delete, snapshots::diff, snapshots::export, snapshots::import,
         restore::plan, restore::restore,
-        providers::list, providers::call,
+        providers::list, providers::call, providers::reset,
     ),
     security(("token" = [])),
     modifiers(&BearerToken),

@@ -105,11 +105,17 @@ pub enum Command {
     },
     /// Check the store: SQLite integrity and every state's hash.
     Doctor,
-    /// Providers and plugins: list them, or call one.
+    /// Providers and plugins: list them, call, verify or reset one.
     Plugins {
         /// Call a function instead of listing.
         #[command(subcommand)]
         action: Option<PluginsAction>,
+    },
+    /// Add-ins: list them and pending pairings, or approve a pairing code.
+    Addins {
+        /// Approve a pairing instead of listing.
+        #[command(subcommand)]
+        action: Option<AddinsAction>,
     },
     /// Print the effective configuration and where it comes from.
     Config,
@@ -117,6 +123,16 @@ pub enum Command {
     Completions {
         /// The shell.
         shell: clap_complete::Shell,
+    },
+    /// Internal: host one plugin library for the daemon over stdin/stdout (isolated mode).
+    #[command(hide = true)]
+    PluginHost {
+        /// The library to load.
+        #[arg(long)]
+        library: PathBuf,
+        /// The plugin's name, as its manifest says.
+        #[arg(long)]
+        name: String,
     },
 }
 
@@ -132,5 +148,25 @@ pub enum PluginsAction {
         /// Arguments as a JSON array.
         #[arg(default_value = "[]")]
         args: String,
+    },
+    /// Re-arm a plugin whose circuit breaker opened after repeated crashes.
+    Reset {
+        /// Provider name.
+        name: String,
+    },
+    /// Compare the functions a plugin's manifest declares with what it answers to.
+    Verify {
+        /// Plugin name.
+        name: String,
+    },
+}
+
+/// `chauffeur addins ...`.
+#[derive(Debug, Subcommand)]
+pub enum AddinsAction {
+    /// Let the add-in that shows this code register.
+    Approve {
+        /// The code the add-in shows, like K7QF-2M9X.
+        code: String,
     },
 }

@@ -31,6 +31,9 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
+    if let Command::PluginHost { library, name } = &cli.command {
+        return plugin_host(library, name);
+    }
     let paths = paths::Paths::from_env()?;
     if let Command::Daemon = cli.command {
         let config = config::Config::load(&paths.config_file())
@@ -44,4 +47,22 @@ fn run(cli: Cli) -> Result<(), CliError> {
         },
         cli.command,
     )
+}
+
+/// `chauffeur plugin-host`: the isolated child. Logs go to stderr, which the daemon reads
+/// into its own log; stdin and stdout carry the protocol.
+fn plugin_host(library: &std::path::Path, name: &str) -> Result<(), CliError> {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .without_time()
+        .with_target(false)
+        .try_init();
+    chauffeur_host::serve_stdio(library, name).map_err(|e| CliError {
+        code: 1,
+        message: format!("plugin-host {name}: {e:#}"),
+    })
 }

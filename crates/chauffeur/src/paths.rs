@@ -70,6 +70,11 @@ impl Paths {
         self.runtime_dir.join("token")
     }
 
+    /// The running daemon's plugin report: loaded plugins, their modes, load problems.
+    pub fn plugin_report_file(&self) -> PathBuf {
+        self.runtime_dir.join("plugins.json")
+    }
+
     /// Held by the running daemon: one per user.
     pub fn lock_file(&self) -> PathBuf {
         self.runtime_dir.join("daemon.lock")

@@ -35,4 +35,5 @@ pub fn routes() -> Router<ApiState> {
         .route("/v1/snapshots/{id}/restore", post(restore::restore))
         .route("/v1/providers", get(providers::list))
         .route("/v1/providers/{name}/call", post(providers::call))
+        .route("/v1/providers/{name}/reset", post(providers::reset))
 }

@@ -56,6 +56,33 @@ pub async fn call(
         .map_err(|e| provider_error(&name, &request.function, e))
 }
 
+/// `POST /v1/providers/{name}/reset`: re-arms a provider, e.g. an isolated plugin whose
+/// circuit breaker opened after repeated crashes; answers its new state.
+#[utoipa::path(post, path = "/v1/providers/{name}/reset", params(("name" = String, Path)),
+    responses((status = 200, description = "The provider after the reset", body = Object),
+        (status = 404, description = "No such provider"),
+        (status = 409, description = "The provider cannot be reset (an in-process plugin that is quarantined)")))]
+pub async fn reset(
+    State(state): State<ApiState>,
+    Path(name): Path<String>,
+) -> Result<Json<ProviderInfo>, ApiError> {
+    let provider = state
+        .engine
+        .registry()
+        .get(&name)
+        .ok_or_else(|| ApiError::not_found(format!("no provider named {name:?}")))?;
+    provider
+        .reset()
+        .map_err(|reason| ApiError::new(StatusCode::CONFLICT, "cannot_reset", reason))?;
+    let info = state
+        .engine
+        .provider_infos()
+        .into_iter()
+        .find(|i| i.id == name)
+        .ok_or_else(|| ApiError::not_found(format!("no provider named {name:?}")))?;
+    Ok(Json(info))
+}
+
 fn provider_error(name: &str, function: &str, e: ProviderError) -> ApiError {
     let message = format!("{name}.{function}: {e}");
     match e {

@@ -1,5 +1,6 @@
 //! One function per CLI verb; each talks to the daemon through [`Client`].
 
+mod addins;
 mod restore;
 mod snapshots;
 mod system;
@@ -42,8 +43,10 @@ pub fn run(ctx: &Ctx, command: Command) -> Result<(), CliError> {
         Command::Prune { dry_run } => snapshots::prune(ctx, dry_run),
         Command::Doctor => system::doctor(ctx),
         Command::Plugins { action } => system::plugins(ctx, action),
+        Command::Addins { action } => addins::addins(ctx, action),
         Command::Config => system::config(ctx),
         Command::Completions { shell } => system::completions(shell),
+        Command::PluginHost { .. } => Err(CliError::usage("`plugin-host` is handled by main")),
     }
 }
 

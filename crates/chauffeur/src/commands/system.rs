@@ -1,6 +1,7 @@
 //! status, doctor, plugins, config, completions.
 
 use chauffeur_engine::ProviderInfo;
+use chauffeur_host::PluginSummary;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -96,16 +97,22 @@ pub fn doctor(ctx: &Ctx) -> Result<(), CliError> {
     }
 }
 
-/// `chauffeur plugins [call NAME FUNC ARGS]`.
+/// `chauffeur plugins [call NAME FUNC ARGS | reset NAME | verify NAME]`.
 pub fn plugins(ctx: &Ctx, action: Option<PluginsAction>) -> Result<(), CliError> {
     let client = Client::connect(&ctx.paths)?;
     match action {
         None => {
             let providers: Vec<ProviderInfo> = client.get("/v1/providers")?;
+            let report = plugin_report(ctx);
             if ctx.json {
-                output::json(&providers);
+                output::json(&json!({
+                    "providers": providers,
+                    "plugins": report.plugins,
+                    "problems": report.problems,
+                }));
             } else {
                 print_providers(&providers);
+                print_plugin_report(&report);
             }
         }
         Some(PluginsAction::Call {
@@ -129,8 +136,108 @@ pub fn plugins(ctx: &Ctx, action: Option<PluginsAction>) -> Result<(), CliError>
             )?;
             output::json(&answer);
         }
+        Some(PluginsAction::Reset { name }) => {
+            let info: ProviderInfo =
+                client.post(&format!("/v1/providers/{name}/reset"), &json!({}))?;
+            if ctx.json {
+                output::json(&info);
+            } else {
+                println!("{name} re-armed; health: {}", health_text(&info));
+            }
+        }
+        Some(PluginsAction::Verify { name }) => verify(ctx, &client, &name)?,
     }
     Ok(())
+}
+
+/// `chauffeur plugins verify NAME`: the manifest's functions against `describe`'s.
+fn verify(ctx: &Ctx, client: &Client, name: &str) -> Result<(), CliError> {
+    let report = plugin_report(ctx);
+    let Some(plugin) = report.plugins.iter().find(|p| p.name == name) else {
+        return Err(CliError::usage(format!(
+            "{name:?} is not a loaded native plugin (see `chauffeur plugins`)"
+        )));
+    };
+    let describe: Value = client.post(
+        &format!("/v1/providers/{name}/call"),
+        &json!({ "function": "describe", "args": [] }),
+    )?;
+    let answered: Vec<String> = describe["functions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f.as_str().map(str::to_owned))
+        .collect();
+    let mut warnings = Vec::new();
+    for f in plugin.functions.iter().filter(|f| !answered.contains(f)) {
+        warnings.push(format!(
+            "manifest.json declares {f:?} but describe does not list it"
+        ));
+    }
+    for f in answered.iter().filter(|f| !plugin.functions.contains(f)) {
+        warnings.push(format!(
+            "describe lists {f:?} but manifest.json does not declare it"
+        ));
+    }
+    if describe["name"].as_str() != Some(name) {
+        warnings.push(format!(
+            "describe answers name {} instead of {name:?}",
+            describe["name"]
+        ));
+    }
+    if ctx.json {
+        output::json(&json!({
+            "plugin": name,
+            "ok": warnings.is_empty(),
+            "declared": plugin.functions,
+            "answered": answered,
+            "warnings": warnings,
+        }));
+    } else if warnings.is_empty() {
+        println!(
+            "{name}: manifest and describe agree ({} function(s))",
+            answered.len()
+        );
+    } else {
+        for w in &warnings {
+            println!("warning: {name}: {w}");
+        }
+    }
+    Ok(())
+}
+
+/// The running daemon's plugin report; empty when it has none.
+fn plugin_report(ctx: &Ctx) -> PluginSummary {
+    std::fs::read_to_string(ctx.paths.plugin_report_file())
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default()
+}
+
+fn print_plugin_report(report: &PluginSummary) {
+    if !report.plugins.is_empty() {
+        println!();
+        let mut table = Table::new(&["PLUGIN", "MODE", "LIBRARY"]);
+        for p in &report.plugins {
+            table.row(vec![
+                p.name.clone(),
+                p.mode.as_str().to_owned(),
+                p.library.display().to_string(),
+            ]);
+        }
+        table.print();
+        for p in &report.plugins {
+            if let Some(note) = &p.note {
+                println!("note: {}: {note}", p.name);
+            }
+        }
+    }
+    if !report.problems.is_empty() {
+        println!();
+        for problem in &report.problems {
+            println!("not loaded: {problem}");
+        }
+    }
 }
 
 /// `chauffeur config`: the effective configuration (defaults, the file, the environment).
@@ -161,19 +268,22 @@ pub fn completions(shell: clap_complete::Shell) -> Result<(), CliError> {
 fn print_providers(providers: &[ProviderInfo]) {
     let mut table = Table::new(&["PROVIDER", "HOSTING", "VERSION", "HEALTH"]);
     for p in providers {
-        let health = match serde_json::to_value(&p.health) {
-            Ok(v) => match v["reason"].as_str() {
-                Some(reason) => format!("{} ({reason})", v["state"].as_str().unwrap_or("?")),
-                None => v["state"].as_str().unwrap_or("?").to_owned(),
-            },
-            Err(_) => "?".into(),
-        };
         table.row(vec![
             p.id.clone(),
             label(&p.hosting),
             p.version.clone().unwrap_or_else(|| "-".into()),
-            health,
+            health_text(p),
         ]);
     }
     table.print();
+}
+
+fn health_text(p: &ProviderInfo) -> String {
+    match serde_json::to_value(&p.health) {
+        Ok(v) => match v["reason"].as_str() {
+            Some(reason) => format!("{} ({reason})", v["state"].as_str().unwrap_or("?")),
+            None => v["state"].as_str().unwrap_or("?").to_owned(),
+        },
+        Err(_) => "?".into(),
+    }
 }

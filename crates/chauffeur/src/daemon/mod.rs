@@ -57,6 +57,7 @@ async fn serve(paths: &Paths, config: &Config) -> anyhow::Result<()> {
         .with_context(|| format!("cannot open the store {}", paths.store_file().display()))?;
     let registry = Registry::new();
     providers::register_builtins(&registry).await?;
+    providers::register_plugins(&registry, paths, config).await;
     let engine = Engine::new(Arc::new(store), registry, config.engine_settings());
 
     let listener =

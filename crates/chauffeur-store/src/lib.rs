@@ -14,6 +14,8 @@
 //! Every snapshot is written in one transaction; the database runs in WAL mode with
 //! `synchronous=FULL`, so a saved snapshot survives a power cut.
 
+#![warn(missing_docs)]
+
 mod blob;
 mod schema;
 mod store;

@@ -157,7 +157,7 @@ impl Engine {
                     provider_version,
                     status: SectionStatus::Stale,
                     captured_at: Utc::now(),
-                    error: Some(format!("not live; last state from {captured_at}")),
+                    error: Some("not live; its last state is kept".to_owned()),
                     state,
                     state_captured_at: when,
                     provider,

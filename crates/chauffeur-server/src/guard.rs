@@ -7,11 +7,13 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use subtle::ConstantTimeEq;
 
+use chauffeur_addins::Caller;
+
 use crate::error::ApiError;
 use crate::state::ApiState;
 
 /// Routes that answer without a token.
-const PUBLIC_PATHS: &[&str] = &["/v1/health"];
+const PUBLIC_PATHS: &[&str] = &["/v1/health", "/v1/addins/pair"];
 
 /// Runs the Host, Origin and token checks, and adds CORS headers for trusted origins.
 pub async fn guard(State(state): State<ApiState>, request: Request, next: Next) -> Response {
@@ -25,12 +27,58 @@ pub async fn guard(State(state): State<ApiState>, request: Request, next: Next) 
     if request.method() == Method::OPTIONS && origin.is_some() {
         return with_cors(StatusCode::NO_CONTENT.into_response(), origin);
     }
-    if !PUBLIC_PATHS.contains(&request.uri().path())
-        && let Err(e) = check_token(request.headers(), &state.token)
-    {
-        return with_cors(e.into_response(), origin);
+    let mut request = request;
+    if !PUBLIC_PATHS.contains(&request.uri().path()) {
+        match caller(request.headers(), &state).and_then(|c| in_scope(c, request.uri().path())) {
+            Ok(caller) => {
+                request.extensions_mut().insert(caller);
+            }
+            Err(e) => return with_cors(e.into_response(), origin),
+        }
     }
     with_cors(next.run(request).await, origin)
+}
+
+/// Who the bearer token belongs to: the user, an add-in, or a pairing.
+fn caller(headers: &HeaderMap, state: &ApiState) -> Result<Caller, ApiError> {
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if check_token(presented, &state.token) {
+        return Ok(Caller::User);
+    }
+    state.addins.caller_for(presented).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "send Authorization: Bearer <token>; the token is in the runtime directory's `token` file",
+        )
+    })
+}
+
+/// Add-in tokens reach only their own routes; pairing tokens only `/register`.
+fn in_scope(caller: Caller, path: &str) -> Result<Caller, ApiError> {
+    let allowed = match &caller {
+        Caller::User => true,
+        Caller::Addin(id) => {
+            path == "/register"
+                || path == format!("/plugin/alive/{id}")
+                || path == format!("/v1/addins/{id}")
+                || path.starts_with(&format!("/v1/addins/{id}/"))
+        }
+        Caller::Pairing { .. } => path == "/register",
+    };
+    if allowed {
+        Ok(caller)
+    } else {
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "token_scope",
+            "this token is scoped to one add-in and cannot call this route",
+        ))
+    }
 }
 
 fn check_host(headers: &HeaderMap, port: u16) -> Result<(), ApiError> {
@@ -70,21 +118,8 @@ fn check_origin(headers: &HeaderMap, trusted: &[String]) -> Result<Option<Header
     }
 }
 
-fn check_token(headers: &HeaderMap, token: &str) -> Result<(), ApiError> {
-    let presented = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.strip_prefix("Bearer "))
-        .unwrap_or_default();
-    if bool::from(presented.as_bytes().ct_eq(token.as_bytes())) && !token.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "send Authorization: Bearer <token>; the token is in the runtime directory's `token` file",
-        ))
-    }
+fn check_token(presented: &str, token: &str) -> bool {
+    !token.is_empty() && bool::from(presented.as_bytes().ct_eq(token.as_bytes()))
 }
 
 fn with_cors(mut response: Response, origin: Option<HeaderValue>) -> Response {
@@ -97,7 +132,7 @@ fn with_cors(mut response: Response, origin: Option<HeaderValue>) -> Response {
         );
         headers.insert(
             header::ACCESS_CONTROL_ALLOW_METHODS,
-            HeaderValue::from_static("GET, POST, PATCH, DELETE"),
+            HeaderValue::from_static("GET, POST, PUT, PATCH, DELETE"),
         );
         headers.insert(header::VARY, HeaderValue::from_static("Origin"));
     }

@@ -3,7 +3,7 @@
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
-use crate::routes::{providers, restore, snapshots, system};
+use crate::routes::{addins, events, providers, restore, snapshots, system};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -13,7 +13,9 @@ use crate::routes::{providers, restore, snapshots, system};
         snapshots::list, snapshots::create, snapshots::show, snapshots::update,
         snapshots::delete, snapshots::diff, snapshots::export, snapshots::import,
         restore::plan, restore::restore,
-        providers::list, providers::call, providers::reset,
+        providers::list, providers::call, providers::reset, events::events,
+        addins::register, addins::alive, addins::unregister, addins::push, addins::poll,
+        addins::answer, addins::list, addins::pair, addins::pairings, addins::approve,
     ),
     security(("token" = [])),
     modifiers(&BearerToken),

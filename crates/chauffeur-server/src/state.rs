@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use chauffeur_addins::Addins;
 use chauffeur_engine::Engine;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -32,4 +33,8 @@ pub struct ApiState {
     pub port: u16,
     /// Browser origins allowed to call the API (none by default).
     pub trusted_origins: Arc<[String]>,
+    /// Registered add-ins.
+    pub addins: Arc<Addins>,
+    /// Becomes `true` when the daemon stops, so open streams and long-polls end.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
 }

@@ -131,6 +131,39 @@ impl Client {
         self.answer::<Value>(request.call()).map(drop)
     }
 
+    /// Follows `GET /v1/events`, calling `on_event` with each event's JSON until the
+    /// stream ends or `on_event` returns false.
+    pub fn follow_events(&self, mut on_event: impl FnMut(Value) -> bool) -> Result<(), CliError> {
+        use std::io::BufRead;
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .proxy(None)
+            .build()
+            .into();
+        let response = agent
+            .get(self.url("/v1/events"))
+            .header("Authorization", self.bearer())
+            .call()
+            .map_err(|e| CliError::failed(format!("cannot follow events: {e}")))?;
+        if !response.status().is_success() {
+            return Err(CliError::failed(format!(
+                "events answered {}",
+                response.status()
+            )));
+        }
+        let reader = std::io::BufReader::new(response.into_body().into_reader());
+        for line in reader.lines() {
+            let Ok(line) = line else { break };
+            if let Some(data) = line.strip_prefix("data:")
+                && let Ok(event) = serde_json::from_str::<Value>(data.trim())
+                && !on_event(event)
+            {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.daemon.record.url)
     }

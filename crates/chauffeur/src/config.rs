@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use chauffeur_addins::AddinSettings;
 use chauffeur_core::retention::RetentionPolicy;
 use chauffeur_engine::EngineSettings;
 use serde::{Deserialize, Serialize};
@@ -34,6 +35,8 @@ pub struct Config {
     pub restore: RestoreConfig,
     /// Native plugins.
     pub plugins: PluginsConfig,
+    /// Add-ins.
+    pub addins: AddinsConfig,
     /// Per-provider switches and settings, by provider name.
     pub providers: BTreeMap<String, ProviderConfig>,
 }
@@ -82,6 +85,23 @@ pub struct RestoreConfig {
     pub allowlist: Vec<String>,
     /// How long each provider may take to plan or restore, in milliseconds.
     pub deadline_ms: u64,
+}
+
+/// `[addins]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AddinsConfig {
+    /// The heartbeat interval given to add-ins, in milliseconds; they are unresponsive
+    /// after 1.5 intervals of silence and dead after 3.
+    pub heartbeat_interval_ms: u64,
+}
+
+impl Default for AddinsConfig {
+    fn default() -> Self {
+        AddinsConfig {
+            heartbeat_interval_ms: 5_000,
+        }
+    }
 }
 
 /// `[plugins]`.
@@ -198,6 +218,9 @@ impl Config {
         if self.restore.deadline_ms == 0 {
             bail!("restore.deadline_ms must be more than 0");
         }
+        if !(50..=60_000).contains(&self.addins.heartbeat_interval_ms) {
+            bail!("addins.heartbeat_interval_ms must be between 50 and 60000");
+        }
         if self.retention.keep_last == 0 {
             bail!("retention.keep_last must be at least 1");
         }
@@ -255,6 +278,17 @@ impl Config {
                 hourly_hours: self.retention.hourly_hours,
                 daily_days: self.retention.daily_days,
             },
+        }
+    }
+
+    /// The add-in protocol's timings.
+    pub fn addin_settings(&self) -> AddinSettings {
+        let interval = Duration::from_millis(self.addins.heartbeat_interval_ms);
+        let defaults = AddinSettings::default();
+        AddinSettings {
+            heartbeat_interval: interval,
+            min_interval: defaults.min_interval.min(interval),
+            ..defaults
         }
     }
 

@@ -1,12 +1,14 @@
 //! The `/v1` routes, one file per area.
 
+pub mod addins;
+pub mod events;
 pub mod providers;
 pub mod restore;
 pub mod snapshots;
 pub mod system;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post, put};
 
 use crate::state::ApiState;
 
@@ -34,6 +36,17 @@ pub fn routes() -> Router<ApiState> {
         .route("/v1/snapshots/{id}/plan", post(restore::plan))
         .route("/v1/snapshots/{id}/restore", post(restore::restore))
         .route("/v1/providers", get(providers::list))
+        .route("/v1/events", get(events::events))
+        .route("/register", post(addins::register))
+        .route("/plugin/alive/{id}", post(addins::alive))
+        .route("/v1/addins", get(addins::list))
+        .route("/v1/addins/pair", post(addins::pair))
+        .route("/v1/addins/pairings", get(addins::pairings))
+        .route("/v1/addins/pairings/{code}/approve", post(addins::approve))
+        .route("/v1/addins/{id}", delete(addins::unregister))
+        .route("/v1/addins/{id}/state", put(addins::push))
+        .route("/v1/addins/{id}/commands", get(addins::poll))
+        .route("/v1/addins/{id}/commands/{command}", post(addins::answer))
         .route("/v1/providers/{name}/call", post(providers::call))
         .route("/v1/providers/{name}/reset", post(providers::reset))
 }

@@ -34,6 +34,9 @@ pub fn restore(
         }
         return Ok(());
     }
+    if !ctx.json {
+        show_progress(&ctx.paths, id);
+    }
     let run: RestoreRun = client.post(&format!("/v1/snapshots/{id}/restore"), &body)?;
     if ctx.json {
         output::json(&run);
@@ -45,6 +48,41 @@ pub fn restore(
     } else {
         Err(CliError::failed("some of the restore failed; see above"))
     }
+}
+
+/// Prints each provider's progress to stderr as the daemon reports it, from a thread that
+/// follows the event stream while the restore request runs.
+fn show_progress(paths: &crate::paths::Paths, snapshot: i64) {
+    let Ok(client) = Client::connect(paths) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        let _ = client.follow_events(|event| {
+            if event["snapshot"] != snapshot {
+                return true;
+            }
+            match event["type"].as_str() {
+                Some("restore-started") => {
+                    eprintln!("restoring snapshot {snapshot}...");
+                    true
+                }
+                Some("restore-progress") => {
+                    let c = &event["counts"];
+                    eprintln!(
+                        "  {} done: {} restored, {} already present, {} skipped, {} failed",
+                        event["provider"].as_str().unwrap_or("?"),
+                        c[0],
+                        c[1],
+                        c[2],
+                        c[3]
+                    );
+                    true
+                }
+                Some("restore-finished") => false,
+                _ => true,
+            }
+        });
+    });
 }
 
 fn print_plan(plan: &RestorePlan) {

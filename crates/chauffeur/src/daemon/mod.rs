@@ -12,8 +12,9 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
+use chauffeur_addins::Addins;
 use chauffeur_core::Trigger;
-use chauffeur_engine::{Engine, Registry};
+use chauffeur_engine::{Engine, Event, Registry};
 use chauffeur_server::{ApiState, DaemonInfo};
 use chauffeur_store::Store;
 use chrono::Utc;
@@ -59,6 +60,19 @@ async fn serve(paths: &Paths, config: &Config) -> anyhow::Result<()> {
     providers::register_builtins(&registry).await?;
     providers::register_plugins(&registry, paths, config).await;
     let engine = Engine::new(Arc::new(store), registry, config.engine_settings());
+    let addins = {
+        let engine = Arc::clone(&engine);
+        Addins::new(
+            config.addin_settings(),
+            Box::new(move |id, liveness| {
+                engine.publish(Event::ProviderHealth {
+                    provider: id.to_owned(),
+                    health: liveness.as_str().to_owned(),
+                })
+            }),
+        )
+    };
+    let liveness = tokio::spawn(Arc::clone(&addins).run_liveness());
 
     let listener =
         tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, config.daemon.port)))
@@ -79,15 +93,18 @@ async fn serve(paths: &Paths, config: &Config) -> anyhow::Result<()> {
         version: info.version.clone(),
         started_at: info.started_at,
     };
+    // Listen for signals before telling anyone we run, so an early SIGTERM is graceful too.
+    let stop = stop_signal()?;
+    let (stopping_tx, stopping_rx) = tokio::sync::watch::channel(false);
     let state = ApiState {
         engine: Arc::clone(&engine),
         info: Arc::new(info),
         token: token.as_str().into(),
         port,
         trusted_origins: config.daemon.trusted_origins.clone().into(),
+        addins,
+        stopping: stopping_rx,
     };
-    // Listen for signals before telling anyone we run, so an early SIGTERM is graceful too.
-    let stop = stop_signal()?;
     let _files = RuntimeFiles::write(paths, &record, &token)?;
     let schedule = config
         .auto_snapshot_interval()
@@ -95,13 +112,18 @@ async fn serve(paths: &Paths, config: &Config) -> anyhow::Result<()> {
     tracing::info!(%url, pid = record.pid, "daemon listening");
 
     axum::serve(listener, chauffeur_server::router(state))
-        .with_graceful_shutdown(stop)
+        .with_graceful_shutdown(async move {
+            stop.await;
+            // End event streams and long-polls so in-flight requests can finish.
+            let _ = stopping_tx.send(true);
+        })
         .await
         .context("the API server failed")?;
 
     if let Some(schedule) = schedule {
         schedule.abort();
     }
+    liveness.abort();
     if config.daemon.shutdown_snapshot {
         match engine.capture(Trigger::Shutdown, None).await {
             Ok(s) => tracing::info!(id = s.id, "shutdown snapshot taken"),

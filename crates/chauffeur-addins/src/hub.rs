@@ -270,6 +270,22 @@ impl Addins {
         }
     }
 
+    /// The add-in says it is gone (its host program exited): dead at once, its last
+    /// state kept for snapshots as stale.
+    pub fn declare_dead(&self, id: &str) -> Result<(), AddinError> {
+        let mut inner = self.lock();
+        let addin = live_mut(&mut inner, id)?;
+        addin.liveness = Liveness::Dead;
+        let pending = std::mem::take(&mut addin.pending);
+        addin.queue.clear();
+        drop(inner);
+        fail_pending(pending, "the add-in is gone");
+        tracing::warn!(addin = %id, "add-in gone: dead");
+        (self.listener)(id, Liveness::Dead);
+        self.timer.notify_one();
+        Ok(())
+    }
+
     /// Records a sign of life (a heartbeat or any other request).
     pub fn touch(&self, id: &str) -> Result<(), AddinError> {
         let mut inner = self.lock();

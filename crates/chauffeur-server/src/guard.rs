@@ -15,7 +15,7 @@ use crate::state::ApiState;
 /// Routes that answer without a token.
 const PUBLIC_PATHS: &[&str] = &["/v1/health", "/v1/addins/pair"];
 
-/// Runs the Host, Origin and token checks, and adds CORS headers for trusted origins.
+/// Runs the Host, Origin and token checks, and adds CORS headers for allowed origins.
 pub async fn guard(State(state): State<ApiState>, request: Request, next: Next) -> Response {
     if let Err(e) = check_host(request.headers(), state.port) {
         return e.into_response();
@@ -24,19 +24,44 @@ pub async fn guard(State(state): State<ApiState>, request: Request, next: Next) 
         Ok(origin) => origin,
         Err(e) => return e.into_response(),
     };
+    let cors = origin.as_ref().map(|o| o.value.clone());
     if request.method() == Method::OPTIONS && origin.is_some() {
-        return with_cors(StatusCode::NO_CONTENT.into_response(), origin);
+        return with_cors(StatusCode::NO_CONTENT.into_response(), cors);
     }
     let mut request = request;
     if !PUBLIC_PATHS.contains(&request.uri().path()) {
-        match caller(request.headers(), &state).and_then(|c| in_scope(c, request.uri().path())) {
+        let checked = caller(request.headers(), &state)
+            .and_then(|c| in_scope(c, request.uri().path()))
+            .and_then(|c| extension_scope(c, origin.as_ref()));
+        match checked {
             Ok(caller) => {
                 request.extensions_mut().insert(caller);
             }
-            Err(e) => return with_cors(e.into_response(), origin),
+            Err(e) => return with_cors(e.into_response(), cors),
         }
     }
-    with_cors(next.run(request).await, origin)
+    with_cors(next.run(request).await, cors)
+}
+
+/// A browser Origin the request may come from.
+struct AllowedOrigin {
+    value: HeaderValue,
+    /// Trusted in the config: may use every route.
+    trusted: bool,
+}
+
+/// Browser extensions (`chrome-extension://`, `moz-extension://`) are add-ins: they may pair
+/// and use add-in tokens, but the user's token only from an origin the config trusts. Web
+/// pages never get that far unless trusted (DNS rebinding, cross-site requests).
+fn extension_scope(caller: Caller, origin: Option<&AllowedOrigin>) -> Result<Caller, ApiError> {
+    match (origin, &caller) {
+        (Some(o), Caller::User) if !o.trusted => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "untrusted_origin",
+            "a browser extension may use add-in tokens only; pair it or install the native host",
+        )),
+        _ => Ok(caller),
+    }
 }
 
 /// Who the bearer token belongs to: the user, an add-in, or a pairing.
@@ -100,22 +125,31 @@ fn check_host(headers: &HeaderMap, port: u16) -> Result<(), ApiError> {
     }
 }
 
-fn check_origin(headers: &HeaderMap, trusted: &[String]) -> Result<Option<HeaderValue>, ApiError> {
+fn check_origin(
+    headers: &HeaderMap,
+    trusted: &[String],
+) -> Result<Option<AllowedOrigin>, ApiError> {
     let Some(origin) = headers.get(header::ORIGIN) else {
         return Ok(None);
     };
     let text = origin.to_str().unwrap_or_default();
     if trusted.iter().any(|t| t == text) {
-        Ok(Some(origin.clone()))
-    } else {
-        Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "untrusted_origin",
-            format!(
-                "origin {text:?} is not trusted; add it to daemon.trusted_origins in config.toml"
-            ),
-        ))
+        return Ok(Some(AllowedOrigin {
+            value: origin.clone(),
+            trusted: true,
+        }));
     }
+    if text.starts_with("chrome-extension://") || text.starts_with("moz-extension://") {
+        return Ok(Some(AllowedOrigin {
+            value: origin.clone(),
+            trusted: false,
+        }));
+    }
+    Err(ApiError::new(
+        StatusCode::FORBIDDEN,
+        "untrusted_origin",
+        format!("origin {text:?} is not trusted; add it to daemon.trusted_origins in config.toml"),
+    ))
 }
 
 fn check_token(presented: &str, token: &str) -> bool {

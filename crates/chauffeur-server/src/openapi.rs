@@ -14,7 +14,7 @@ use crate::routes::{addins, events, providers, restore, snapshots, system};
         snapshots::delete, snapshots::diff, snapshots::export, snapshots::import,
         restore::plan, restore::restore,
         providers::list, providers::call, providers::reset, events::events,
-        addins::register, addins::alive, addins::unregister, addins::push, addins::poll,
+        addins::register, addins::alive, addins::unregister, addins::gone, addins::push, addins::poll,
         addins::answer, addins::list, addins::pair, addins::pairings, addins::approve,
     ),
     security(("token" = [])),

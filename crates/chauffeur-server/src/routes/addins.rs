@@ -79,6 +79,18 @@ pub async fn unregister(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// `POST /v1/addins/{id}/gone`: the add-in (or the native host speaking for a browser)
+/// says it is gone; it is dead at once and its last state stays, stale.
+#[utoipa::path(post, path = "/v1/addins/{id}/gone", params(("id" = String, Path)),
+    responses((status = 204, description = "Marked dead"), (status = 404, description = "Not live")))]
+pub async fn gone(
+    State(state): State<ApiState>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    state.addins.declare_dead(&id)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// Body of `PUT /v1/addins/{id}/state`.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -45,6 +45,7 @@ pub fn routes() -> Router<ApiState> {
         .route("/v1/addins/pairings/{code}/approve", post(addins::approve))
         .route("/v1/addins/{id}", delete(addins::unregister))
         .route("/v1/addins/{id}/state", put(addins::push))
+        .route("/v1/addins/{id}/gone", post(addins::gone))
         .route("/v1/addins/{id}/commands", get(addins::poll))
         .route("/v1/addins/{id}/commands/{command}", post(addins::answer))
         .route("/v1/providers/{name}/call", post(providers::call))

@@ -1,7 +1,7 @@
 //! Test-only plugin that misbehaves on purpose. Never shipped.
 //!
 //! Its extra functions each break the contract one way: `segv`, `abort`, `hang`,
-//! `bad_json`, `null`, `big` (a 50 MB answer) and `panic`. `capture` does whatever
+//! `bad_json`, `null`, `big` (a 50 MB string in an array) and `panic`. `capture` does whatever
 //! `$CHAUFFEUR_HOME/fault_capture` names (one of those words), or captures one item when
 //! the file is absent, so a test can make a snapshot meet each fault.
 
@@ -91,8 +91,13 @@ pub unsafe extern "C" fn plugin_call_json(func: *const c_char, args: *const c_ch
     };
     match fault.as_str() {
         "segv" => {
-            // SAFETY: raising a signal is always allowed; this one kills the process.
-            unsafe { libc::raise(libc::SIGSEGV) };
+            // Rust's runtime handles SIGSEGV (stack overflow detection) and returns from a
+            // raised one; restore the default action first so the process really dies.
+            // SAFETY: setting a signal's default action and raising it are always allowed.
+            unsafe {
+                libc::signal(libc::SIGSEGV, libc::SIG_DFL);
+                libc::raise(libc::SIGSEGV);
+            }
             std::ptr::null_mut()
         }
         "abort" => std::process::abort(),
@@ -101,7 +106,7 @@ pub unsafe extern "C" fn plugin_call_json(func: *const c_char, args: *const c_ch
         },
         "bad_json" => owned("{this is not json"),
         "null" => std::ptr::null_mut(),
-        "big" => owned(&format!("\"{}\"", "x".repeat(50 * 1024 * 1024))),
+        "big" => owned(&format!("[\"{}\"]", "x".repeat(50 * 1024 * 1024))),
         "panic" => {
             // SAFETY: forwarded from the caller.
             unsafe { sdk::call_json(c"panic".as_ptr(), args) }

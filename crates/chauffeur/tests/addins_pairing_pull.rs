@@ -131,7 +131,11 @@ fn a_command_past_its_deadline_times_out_and_the_others_are_restored() {
         "the restore did not wait for the slow add-in: {took:?}"
     );
     let slow_entry = restored(&run, "slow").to_string();
-    assert!(slow_entry.contains("timeout"), "{slow_entry}");
+    // The engine reports a provider that overran as `timed out after …`.
+    assert!(
+        slow_entry.contains("timed out") || slow_entry.contains("timeout"),
+        "{slow_entry}"
+    );
     assert!(
         !slow_entry.contains("\"restored\""),
         "the late answer is not taken: {slow_entry}"

@@ -1,15 +1,14 @@
 //! The Python SDK's own unit tests (`sdk/python/tests`: discovery, backoff, envelope helpers,
 //! the client's error shape, the AddIn against a fake daemon), run as part of `cargo test`.
 
-mod addins_support;
-
+use std::path::Path;
 use std::process::Command;
 
 #[test]
 fn python_sdk_unit_tests_pass() {
     let out = Command::new("python3")
         .args(["-m", "unittest", "discover", "-s", "tests", "-t", "."])
-        .current_dir(addins_support::sdk_dir())
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sdk/python"))
         .env("PYTHONDONTWRITEBYTECODE", "1")
         .output()
         .expect("python3 runs");

@@ -119,9 +119,9 @@ impl AddinProcess {
         (status, self.seen.join("\n"))
     }
 
-    /// `registered <protocol> <heartbeat_ms>` from the fixture: both numbers.
+    /// `negotiated <protocol> <heartbeat_ms>` from the fixture (once it registered): both numbers.
     pub fn registered(&mut self) -> (u64, u64) {
-        let line = self.expect("registered ", Duration::from_secs(20));
+        let line = self.expect("negotiated ", Duration::from_secs(20));
         let words: Vec<&str> = line.split_whitespace().collect();
         let number = |i: usize| -> u64 {
             words

@@ -3,7 +3,6 @@
 use std::sync::LazyLock;
 
 use chauffeur_core::Envelope;
-use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::Value;
 
 use crate::{Result, StoreError};
@@ -38,45 +37,51 @@ static MAPS_ARE_SORTED: LazyLock<bool> = LazyLock::new(|| {
     m.keys().next().map(String::as_str) == Some("a")
 });
 
-/// Serializes a JSON value with object keys sorted, whatever the map implementation.
-struct Sorted<'a>(&'a Value);
-
-impl Serialize for Sorted<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        match self.0 {
-            Value::Array(a) => {
-                let mut seq = s.serialize_seq(Some(a.len()))?;
-                for v in a {
-                    seq.serialize_element(&Sorted(v))?;
-                }
-                seq.end()
+/// Rebuilds every object in `v` with its keys in sorted order.
+fn sort_keys(v: &mut Value) {
+    match v {
+        Value::Array(a) => a.iter_mut().for_each(sort_keys),
+        Value::Object(m) => {
+            let mut entries: Vec<(String, Value)> = std::mem::take(m).into_iter().collect();
+            entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            for (k, mut v) in entries {
+                sort_keys(&mut v);
+                m.insert(k, v);
             }
-            Value::Object(m) => {
-                let mut entries: Vec<_> = m.iter().collect();
-                entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
-                let mut map = s.serialize_map(Some(entries.len()))?;
-                for (k, v) in entries {
-                    map.serialize_entry(k, &Sorted(v))?;
-                }
-                map.end()
-            }
-            other => other.serialize(s),
         }
+        _ => {}
     }
 }
 
 /// The canonical serialization of an envelope: compact JSON, struct fields in
-/// declaration order, object keys sorted. Equal envelopes give equal bytes.
+/// declaration order, object keys inside provider data sorted. Equal envelopes give
+/// equal bytes.
 pub(crate) fn canonical_json(envelope: &Envelope) -> Result<Vec<u8>> {
-    let mut bytes = Vec::with_capacity(64 * 1024);
-    let written = if *MAPS_ARE_SORTED {
+    if *MAPS_ARE_SORTED {
+        let mut bytes = Vec::with_capacity(64 * 1024);
         serde_json::to_writer(&mut bytes, envelope)
+            .map_err(|e| StoreError::BadInput(format!("state cannot be serialized: {e}")))?;
+        Ok(bytes)
     } else {
-        serde_json::to_value(envelope).and_then(|v| serde_json::to_writer(&mut bytes, &Sorted(&v)))
-    };
-    written
-        .map(|()| bytes)
-        .map_err(|e| StoreError::BadInput(format!("state cannot be serialized: {e}")))
+        canonical_json_preserving(envelope)
+    }
+}
+
+/// [`canonical_json`] for builds where serde_json keeps insertion order (its
+/// `preserve_order` feature): struct fields still come out in declaration order, so
+/// only the provider data needs sorting.
+fn canonical_json_preserving(envelope: &Envelope) -> Result<Vec<u8>> {
+    let err =
+        |e: serde_json::Error| StoreError::BadInput(format!("state cannot be serialized: {e}"));
+    let mut value = serde_json::to_value(envelope).map_err(err)?;
+    if let Some(items) = value.get_mut("items").and_then(Value::as_array_mut) {
+        for item in items {
+            if let Some(data) = item.get_mut("data") {
+                sort_keys(data);
+            }
+        }
+    }
+    serde_json::to_vec(&value).map_err(err)
 }
 
 /// The key of some canonical bytes.
@@ -128,4 +133,47 @@ pub(crate) fn decode(hash: &str, size: i64, data: &[u8]) -> Result<Envelope> {
     }
     serde_json::from_slice(&raw)
         .map_err(|e| StoreError::Corrupt(format!("blob {hash} is not a state envelope: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_json_sorts_keys_and_round_trips() {
+        let a: Envelope = serde_json::from_str(
+            r#"{"schema":1,"items":[{"key":"k","kind":"tab","data":{"b":1,"a":{"d":2,"c":3}}}]}"#,
+        )
+        .expect("envelope");
+        let b: Envelope = serde_json::from_str(
+            r#"{"items":[{"data":{"a":{"c":3,"d":2},"b":1},"kind":"tab","key":"k"}],"schema":1}"#,
+        )
+        .expect("envelope");
+        let (ja, jb) = (
+            canonical_json(&a).expect("json"),
+            canonical_json(&b).expect("json"),
+        );
+        assert_eq!(ja, jb);
+        // The path for `preserve_order` builds (it can only match the fast path
+        // byte for byte in such a build) is at least insensitive to key order too.
+        let (pa, pb) = (
+            canonical_json_preserving(&a).expect("json"),
+            canonical_json_preserving(&b).expect("json"),
+        );
+        assert_eq!(pa, pb);
+        assert_eq!(serde_json::from_slice::<Envelope>(&pa).expect("parse"), a);
+        let data = zstd::bulk::compress(&ja, ZSTD_LEVEL).expect("zstd");
+        assert_eq!(
+            decode(&hash_of(&ja), ja.len() as i64, &data).expect("decode"),
+            a
+        );
+        assert!(matches!(
+            decode(&hash_of(b"x"), ja.len() as i64, &data),
+            Err(StoreError::Corrupt(_))
+        ));
+        assert!(matches!(
+            decode(&hash_of(&ja), -1, &data),
+            Err(StoreError::Corrupt(_))
+        ));
+    }
 }

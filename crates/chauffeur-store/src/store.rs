@@ -1039,3 +1039,25 @@ impl Store {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn par_map_keeps_order() {
+        let input: Vec<u32> = (0..37).collect();
+        let out = par_map(input.clone(), |x| x * 2);
+        assert_eq!(out, input.iter().map(|x| x * 2).collect::<Vec<_>>());
+        assert_eq!(par_map(Vec::<u32>::new(), |x| x), Vec::<u32>::new());
+        assert_eq!(par_map(vec![7], |x| x + 1), vec![8]);
+    }
+
+    #[test]
+    fn times_round_trip_to_the_nanosecond() {
+        let t = DateTime::from_timestamp(1_790_000_000, 987_654_321).unwrap_or_default();
+        assert_eq!(time_from_db(time_to_db(t, "t").unwrap_or_default()), t);
+        let far = DateTime::from_timestamp(40_000_000_000, 0).unwrap_or_default();
+        assert!(matches!(time_to_db(far, "t"), Err(StoreError::BadInput(_))));
+    }
+}

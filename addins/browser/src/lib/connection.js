@@ -1,0 +1,121 @@
+// How the extension reaches the daemon: through the native host (which registers with the
+// user's token and heartbeats while the browser runs), or, when none is installed, with the
+// add-in token a pairing gave (stored in storage.local; heartbeats from a 30 s alarm).
+import { addinId, api, nativeHostName } from './api.js';
+import { call, registerBody } from './daemon.js';
+
+/** Alarms fire at most every 30 s; the interval asked for leaves room for one late alarm. */
+export const PAIRED_HEARTBEAT_MS = 60000;
+
+let registration = null; // {url, token, id, via}
+let port = null;
+let nativeFailed = false;
+const listeners = new Set();
+
+/** Called with each new registration (a fresh one restarts the sequence). */
+export function onRegistered(listener) {
+  listeners.add(listener);
+}
+
+async function setRegistration(reg, status) {
+  registration = reg;
+  await api.storage.session.set({ registration: reg, status });
+  if (reg) for (const l of listeners) l(reg);
+}
+
+/** The current registration, restoring it from storage.session after a worker restart. */
+export async function current() {
+  if (registration) return registration;
+  const { registration: saved } = await api.storage.session.get('registration');
+  registration = saved ?? null;
+  return registration;
+}
+
+function connectNative() {
+  return new Promise((resolve) => {
+    let settled = false;
+    try {
+      port = api.runtime.connectNative(nativeHostName);
+    } catch (e) {
+      resolve(false);
+      return;
+    }
+    port.onMessage.addListener(async (message) => {
+      if (message?.type === 'connected') {
+        await setRegistration({ url: message.url, token: message.token, id: message.id, via: 'native' }, 'connected through the native host');
+        if (!settled) resolve((settled = true));
+      } else if (message?.type === 'error') {
+        await api.storage.session.set({ status: `native host: ${message.message}` });
+      }
+    });
+    port.onDisconnect.addListener(async () => {
+      const why = api.runtime.lastError?.message ?? 'closed';
+      port = null;
+      if (registration?.via === 'native') await setRegistration(null, `native host: ${why}`);
+      if (!settled) {
+        nativeFailed = true;
+        resolve(false);
+        settled = true;
+      }
+    });
+    port.postMessage({ type: 'connect', browser: addinId.replace('browser-', ''), version: api.runtime.getManifest().version });
+    setTimeout(() => { if (!settled) { settled = true; resolve(false); } }, 20000);
+  });
+}
+
+async function renewPaired() {
+  const { paired } = await api.storage.local.get('paired');
+  if (!paired?.token) return false;
+  try {
+    const body = registerBody(paired.id ?? addinId, api.runtime.getManifest().version, PAIRED_HEARTBEAT_MS);
+    const answer = await call(paired, 'POST', '/register', body);
+    const reg = { url: paired.url, token: answer.token, id: answer.id, via: 'paired' };
+    await api.storage.local.set({ paired: reg });
+    await setRegistration(reg, 'connected by pairing');
+    return true;
+  } catch (e) {
+    const status = e?.status === 401 ? 'the pairing is no longer known to the daemon: pair again in the options' : `cannot reach the daemon: ${e.message}`;
+    await api.storage.session.set({ status });
+    return false;
+  }
+}
+
+/** Makes sure there is a registration: the native host first, else a stored pairing. */
+export async function ensure() {
+  if (await current()) {
+    if (registration.via !== 'native' || port) return registration;
+    registration = null;
+  }
+  if (!nativeFailed && !port && (await connectNative())) return registration;
+  if (port && registration) return registration;
+  await renewPaired();
+  return registration;
+}
+
+/** The daemon said register_again (or the token is unknown): get a new registration. */
+export async function reconnect() {
+  const via = registration?.via;
+  await setRegistration(null, 'reconnecting');
+  if (via === 'native' && port) {
+    port.postMessage({ type: 'reconnect' });
+    return;
+  }
+  await ensure();
+}
+
+/** A pairing finished in the options page. */
+export async function usePairing(reg) {
+  await api.storage.local.set({ paired: { ...reg, via: 'paired' } });
+  if (!port) await setRegistration({ ...reg, via: 'paired' }, 'connected by pairing');
+}
+
+/** Heartbeat from the alarm; the native host heartbeats by itself. */
+export async function heartbeat() {
+  const reg = await ensure();
+  if (!reg || reg.via === 'native') return;
+  try {
+    await call(reg, 'POST', `/plugin/alive/${encodeURIComponent(reg.id)}`);
+  } catch (e) {
+    if (e?.status === 404 || e?.status === 401) await reconnect();
+  }
+}

@@ -8,17 +8,18 @@ use serde_json::{Value, json};
 /// Largest answer read from a callback.
 const MAX_ANSWER: u64 = 64 * 1024 * 1024;
 
-/// `POST callback {"function","args","deadline_ms"}` under the deadline; blocking, so it
-/// runs on a blocking thread.
+/// `POST callback {"function","args","deadline_ms"}` with the add-in's own token as the
+/// bearer, under the deadline; blocking, so it runs on a blocking thread.
 pub async fn call(
     url: String,
+    token: String,
     function: &str,
     args: Value,
     deadline: Duration,
 ) -> Result<Value, ProviderError> {
     let body =
         json!({ "function": function, "args": args, "deadline_ms": deadline.as_millis() as u64 });
-    let work = tokio::task::spawn_blocking(move || post(&url, &body, deadline));
+    let work = tokio::task::spawn_blocking(move || post(&url, &token, &body, deadline));
     match tokio::time::timeout(deadline, work).await {
         Ok(Ok(answer)) => answer,
         Ok(Err(e)) => Err(ProviderError::Failed(format!("callback task failed: {e}"))),
@@ -26,7 +27,7 @@ pub async fn call(
     }
 }
 
-fn post(url: &str, body: &Value, deadline: Duration) -> Result<Value, ProviderError> {
+fn post(url: &str, token: &str, body: &Value, deadline: Duration) -> Result<Value, ProviderError> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .proxy(None)
@@ -34,10 +35,14 @@ fn post(url: &str, body: &Value, deadline: Duration) -> Result<Value, ProviderEr
         .timeout_global(Some(deadline))
         .build()
         .into();
-    let mut response = agent.post(url).send_json(body).map_err(|e| match e {
-        ureq::Error::Timeout(_) => ProviderError::Timeout(deadline),
-        other => ProviderError::Unavailable(format!("callback {url} unreachable: {other}")),
-    })?;
+    let mut response = agent
+        .post(url)
+        .header("Authorization", format!("Bearer {token}"))
+        .send_json(body)
+        .map_err(|e| match e {
+            ureq::Error::Timeout(_) => ProviderError::Timeout(deadline),
+            other => ProviderError::Unavailable(format!("callback {url} unreachable: {other}")),
+        })?;
     let status = response.status();
     let text = response
         .body_mut()

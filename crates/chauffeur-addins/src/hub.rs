@@ -433,12 +433,12 @@ impl Addins {
         }
     }
 
-    /// The callback URL of a pull add-in.
-    pub fn callback_of(&self, id: &str) -> Option<String> {
-        self.lock()
-            .addins
-            .get(id)
-            .and_then(|a| a.request.callback.clone())
+    /// The callback URL of a pull add-in, and the add-in's token, which the core presents
+    /// to it so the add-in knows the call comes from the core.
+    pub fn callback_of(&self, id: &str) -> Option<(String, String)> {
+        let inner = self.lock();
+        let addin = inner.addins.get(id)?;
+        Some((addin.request.callback.clone()?, addin.token.clone()))
     }
 
     /// Push or pull.

@@ -75,10 +75,10 @@ impl AddinProvider {
         args: Value,
         deadline: Duration,
     ) -> Result<Value, ProviderError> {
-        let url = self.hub.callback_of(&self.id).ok_or_else(|| {
+        let (url, token) = self.hub.callback_of(&self.id).ok_or_else(|| {
             ProviderError::NotCallable(format!("add-in {:?} has no callback", self.id))
         })?;
-        let answer = crate::callback::call(url, function, args, deadline)
+        let answer = crate::callback::call(url, token, function, args, deadline)
             .await
             .and_then(answer_to_result)?;
         let _ = self.hub.touch(&self.id);

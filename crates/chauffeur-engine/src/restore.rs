@@ -1,14 +1,15 @@
 //! Restore: plan first, save a `before-restore` snapshot, then restore provider by
 //! provider with a per-item report.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
 use chauffeur_core::provider::answer_to_result;
+use chauffeur_core::selection::selected_keys;
 use chauffeur_core::verbs::names;
 use chauffeur_core::{
-    CallOptions, Envelope, Outcome, Plan, Provider, ProviderError, RestoreReport, Selection,
+    CallOptions, Envelope, Outcome, Plan, Provider, ProviderError, RestoreReport, RestoreResult, Selection,
     SnapshotId, SnapshotSummary, Trigger,
 };
 use serde::de::DeserializeOwned;
@@ -131,12 +132,27 @@ impl Engine {
             snapshot: id,
             providers: jobs.iter().map(|j| j.provider.clone()).collect(),
         });
+        // Kept so that a provider that fails or times out still gets a line per item.
+        let selected: HashMap<String, Vec<String>> = jobs
+            .iter()
+            .map(|j| {
+                let mut keys: Vec<String> =
+                    selected_keys(&j.state, &j.options.only).into_iter().collect();
+                keys.sort();
+                (j.provider.clone(), keys)
+            })
+            .collect();
         let answers = self
             .fan_out::<RestoreReport>(names::RESTORE, jobs, |provider, answer| {
                 let mut counts = [0; 4];
-                if let Ok(report) = answer {
-                    for r in &report.results {
-                        counts[r.outcome as usize] += 1;
+                match answer {
+                    Ok(report) => {
+                        for r in &report.results {
+                            counts[r.outcome as usize] += 1;
+                        }
+                    }
+                    Err(_) => {
+                        counts[Outcome::Failed as usize] = selected.get(provider).map_or(0, Vec::len)
                     }
                 }
                 self.publish(Event::RestoreProgress {
@@ -158,8 +174,19 @@ impl Engine {
                         error: None,
                     },
                     Err(error) => ProviderRestore {
+                        report: Some(RestoreReport {
+                            results: selected
+                                .get(&provider)
+                                .into_iter()
+                                .flatten()
+                                .map(|key| RestoreResult {
+                                    key: key.clone(),
+                                    outcome: Outcome::Failed,
+                                    message: error.clone(),
+                                })
+                                .collect(),
+                        }),
                         provider,
-                        report: None,
                         error: Some(error),
                     },
                 })

@@ -93,6 +93,9 @@ impl Provider for Scripted {
                         json!({"actions": keys.iter().map(|k| json!({"key": k, "action": "open", "detail": ""})).collect::<Vec<_>>()}),
                     )
                 }
+                "restore" if matches!(*self.behaviour.lock().expect("lock"), Behaviour::Hang) => {
+                    std::future::pending().await
+                }
                 "restore" => {
                     let only: Vec<String> =
                         serde_json::from_value(args[1]["only"].clone()).unwrap_or_default();
@@ -363,4 +366,36 @@ async fn diff_names_added_removed_and_changed_items() {
     assert_eq!(find("gone")["change"], "removed");
     assert_eq!(find("keep")["change"], "changed");
     assert_eq!(find("keep")["fields"], json!(["title"]));
+}
+
+#[tokio::test]
+async fn a_provider_that_overruns_its_restore_fails_its_items_and_the_others_go_on() {
+    let slow = Scripted::new("slow", Behaviour::State(state(&["s1", "s2"])));
+    let fast = Scripted::new("fast", Behaviour::State(state(&["f1"])));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(&dir.path().join("store.db")).expect("store");
+    let registry = Registry::new();
+    registry.add(slow.clone() as Arc<dyn Provider>).await.expect("add");
+    registry.add(fast.clone() as Arc<dyn Provider>).await.expect("add");
+    let settings = EngineSettings {
+        restore_deadline: Duration::from_millis(300),
+        ..EngineSettings::default()
+    };
+    let engine = Engine::new(Arc::new(store), registry, settings);
+    let snap = engine.capture(Trigger::Manual, None).await.expect("capture");
+    slow.set(Behaviour::Hang);
+
+    let started = Instant::now();
+    let run = engine.restore(snap.id, &[], false).await.expect("restore runs");
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    assert!(!run.ok());
+    let by = |id: &str| run.providers.iter().find(|p| p.provider == id).expect("provider").clone();
+    let slow_report = by("slow").report.expect("an item per selected key");
+    assert_eq!(slow_report.results.len(), 2);
+    for r in &slow_report.results {
+        assert_eq!(r.outcome, chauffeur_core::Outcome::Failed);
+        assert!(r.message.contains("timed out"), "{}", r.message);
+    }
+    let fast_report = by("fast").report.expect("report");
+    assert_eq!(fast_report.results[0].outcome, chauffeur_core::Outcome::Restored);
 }

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import http.server
+import hmac
 import json
 import logging
 import signal
@@ -564,6 +565,13 @@ class AddIn:
                 host = self.headers.get("Host", "").rsplit(":", 1)[0]
                 if host not in ("127.0.0.1", "localhost", "[::1]"):
                     self._send(403, {"error": "not a loopback Host"})
+                    return
+                # The core proves who it is with this add-in's own token.
+                with addin._lock:
+                    expected = addin._token
+                presented = self.headers.get("Authorization", "")
+                if expected is None or not hmac.compare_digest(presented, f"Bearer {expected}"):
+                    self._send(401, {"error": "the caller is not the Chauffeur core"})
                     return
                 try:
                     length = int(self.headers.get("Content-Length", "0"))

@@ -120,7 +120,8 @@ fn print_run(run: &RestoreRun) {
     let mut table = Table::new(&["PROVIDER", "ITEM", "OUTCOME", "MESSAGE"]);
     let mut counts = [0usize; 4];
     for p in &run.providers {
-        if let Some(error) = &p.error {
+        let itemised = p.report.as_ref().is_some_and(|r| !r.results.is_empty());
+        if let (Some(error), false) = (&p.error, itemised) {
             table.row(vec![
                 p.provider.clone(),
                 String::new(),

@@ -126,7 +126,7 @@ pub fn is_bare_entry(entry: &str) -> bool {
         && !entry.contains("..")
         && !entry.starts_with('.')
         && !std::path::Path::new(entry).is_absolute()
-        && !(entry.len() >= 2 && entry.as_bytes()[1] == b':')
+        && entry.as_bytes().get(1) != Some(&b':')
 }
 
 #[cfg(test)]

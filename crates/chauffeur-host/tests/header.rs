@@ -13,7 +13,15 @@ fn compile(compiler: &str, lang: &str, source: &str) {
     let file = dir.path().join(if lang == "c" { "t.c" } else { "t.cpp" });
     std::fs::write(&file, source).expect("source");
     let out = Command::new(compiler)
-        .args(["-Wall", "-Wextra", "-Werror", "-pedantic", "-fsyntax-only", "-x", lang])
+        .args([
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-pedantic",
+            "-fsyntax-only",
+            "-x",
+            lang,
+        ])
         .arg("-I")
         .arg(workspace().join("include"))
         .arg(&file)

@@ -21,7 +21,10 @@ fn home(extra: &str) -> (tempfile::TempDir, PathBuf) {
     std::fs::create_dir_all(&plugins).expect("plugins dir");
     std::fs::write(
         home.path().join("config/config.toml"),
-        format!("{QUIET}{extra}\n[plugins]\ndir = {:?}\n", plugins.display().to_string()),
+        format!(
+            "{QUIET}{extra}\n[plugins]\ndir = {:?}\n",
+            plugins.display().to_string()
+        ),
     )
     .expect("config");
     (home, plugins)
@@ -62,7 +65,10 @@ fn examples_are_listed_called_verified_and_take_part_in_save_and_restore() {
     }
     assert_eq!(list["problems"], json!([]), "{list}");
     let human = text(&daemon.cli(&["plugins"]).stdout);
-    assert!(human.contains("rust_inproc") && human.contains("c_plugin"), "{human}");
+    assert!(
+        human.contains("rust_inproc") && human.contains("c_plugin"),
+        "{human}"
+    );
 
     // CLI and REST calls.
     let echo = daemon.json(&["plugins", "call", "rust_inproc", "echo", r#"["hi", 2]"#]);
@@ -99,23 +105,38 @@ fn examples_are_listed_called_verified_and_take_part_in_save_and_restore() {
     assert_eq!(outcome("c_plugin"), "already-present", "{run}");
     let again = daemon.json(&["save"]);
     let show = daemon.json(&["show", &again["id"].to_string()]);
-    assert_eq!(show["states"]["rust_inproc"]["items"][0]["key"], "buy milk", "{show}");
+    assert_eq!(
+        show["states"]["rust_inproc"]["items"][0]["key"], "buy milk",
+        "{show}"
+    );
 }
 
 #[test]
 fn one_config_line_runs_a_plugin_isolated() {
-    let (home, plugins) = home("[providers.rust_inproc]\nmode = \"isolated\"\n[providers.c_plugin]\nmode = \"isolated\"");
+    let (home, plugins) = home(
+        "[providers.rust_inproc]\nmode = \"isolated\"\n[providers.c_plugin]\nmode = \"isolated\"",
+    );
     install_examples(&plugins, Some("inprocess"), Some("inprocess"), None);
     let daemon = Daemon::start_in(home);
 
     let list = daemon.json(&["plugins"]);
-    assert_eq!(provider(&list, "rust_inproc")["hosting"], "isolated", "{list}");
+    assert_eq!(
+        provider(&list, "rust_inproc")["hosting"],
+        "isolated",
+        "{list}"
+    );
     assert_eq!(provider(&list, "c_plugin")["hosting"], "isolated", "{list}");
     let echo = daemon.json(&["plugins", "call", "rust_inproc", "echo", r#"["hi"]"#]);
     assert_eq!(echo, json!(["hi"]));
     let echo = daemon.json(&["plugins", "call", "c_plugin", "echo", r#"["hi"]"#]);
     assert_eq!(echo, json!(["hi"]));
-    daemon.json(&["plugins", "call", "rust_inproc", "note", r#"["in a child"]"#]);
+    daemon.json(&[
+        "plugins",
+        "call",
+        "rust_inproc",
+        "note",
+        r#"["in a child"]"#,
+    ]);
     let snap = daemon.json(&["save"]);
     assert_eq!(section(&snap, "rust_inproc")["status"], "ok", "{snap}");
     assert_eq!(section(&snap, "rust_inproc")["item_count"], 1, "{snap}");
@@ -132,12 +153,35 @@ fn refused_manifests_say_why_and_affect_nothing_else() {
         "\"entry\":\"rust_inproc\"",
         "\"entry\":\"../rust_inproc/rust_inproc\"",
     );
-    install(&plugins, "path_entry", &path_entry.replace("\"name\":\"rust_inproc\"", "\"name\":\"pathy\""), &lib, "librust_inproc.so");
-    let open = install(&plugins, "open", &example_manifest("rust_inproc", "inprocess").replace("\"name\":\"rust_inproc\"", "\"name\":\"open\""), &lib, "librust_inproc.so");
+    install(
+        &plugins,
+        "path_entry",
+        &path_entry.replace("\"name\":\"rust_inproc\"", "\"name\":\"pathy\""),
+        &lib,
+        "librust_inproc.so",
+    );
+    let open = install(
+        &plugins,
+        "open",
+        &example_manifest("rust_inproc", "inprocess")
+            .replace("\"name\":\"rust_inproc\"", "\"name\":\"open\""),
+        &lib,
+        "librust_inproc.so",
+    );
     use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(open.join("manifest.json"), std::fs::Permissions::from_mode(0o666))
-        .expect("chmod");
-    install(&plugins, "mismatch", &example_manifest("rust_inproc", "inprocess").replace("\"name\":\"rust_inproc\"", "\"name\":\"mismatch\""), &lib, "librust_inproc.so");
+    std::fs::set_permissions(
+        open.join("manifest.json"),
+        std::fs::Permissions::from_mode(0o666),
+    )
+    .expect("chmod");
+    install(
+        &plugins,
+        "mismatch",
+        &example_manifest("rust_inproc", "inprocess")
+            .replace("\"name\":\"rust_inproc\"", "\"name\":\"mismatch\""),
+        &lib,
+        "librust_inproc.so",
+    );
     install_examples(&plugins, None, Some("inprocess"), None);
     let daemon = Daemon::start_in(home);
 
@@ -145,7 +189,11 @@ fn refused_manifests_say_why_and_affect_nothing_else() {
     let problems = list["problems"].to_string();
     assert!(problems.contains("not a bare library name"), "{problems}");
     assert!(problems.contains("writable by others"), "{problems}");
-    assert!(problems.contains(r#"plugin_name() is \"rust_inproc\" but manifest.json says \"mismatch\""#), "{problems}");
+    assert!(
+        problems
+            .contains(r#"plugin_name() is \"rust_inproc\" but manifest.json says \"mismatch\""#),
+        "{problems}"
+    );
     let ids: Vec<&str> = list["providers"]
         .as_array()
         .expect("providers")
@@ -155,7 +203,10 @@ fn refused_manifests_say_why_and_affect_nothing_else() {
     assert_eq!(ids, ["apps", "c_plugin"], "{list}");
     let human = text(&daemon.cli(&["plugins"]).stdout);
     assert!(human.contains("not loaded: mismatch"), "{human}");
-    assert_eq!(daemon.json(&["plugins", "call", "c_plugin", "echo", "[1]"]), json!([1]));
+    assert_eq!(
+        daemon.json(&["plugins", "call", "c_plugin", "echo", "[1]"]),
+        json!([1])
+    );
 }
 
 /// Polls the fault provider's health until it is `state`.
@@ -183,10 +234,14 @@ fn fault_capture(home: &Path, fault: Option<&str>) {
 
 #[test]
 fn isolated_faults_cost_a_call_not_the_daemon_and_open_the_circuit() {
-    let (home, plugins) = home("[restore]\ndeadline_ms = 30000\n[providers.fault]\ndeadline_ms = 3000");
+    let (home, plugins) =
+        home("[restore]\ndeadline_ms = 30000\n[providers.fault]\ndeadline_ms = 3000");
     install_examples(&plugins, None, None, Some("isolated"));
     let daemon = Daemon::start_in(home);
-    assert_eq!(provider(&daemon.json(&["plugins"]), "fault")["hosting"], "isolated");
+    assert_eq!(
+        provider(&daemon.json(&["plugins"]), "fault")["hosting"],
+        "isolated"
+    );
 
     // 1: a capture that segfaults; the snapshot completes with an error section.
     fault_capture(daemon.path(), Some("segv"));
@@ -217,10 +272,18 @@ fn isolated_faults_cost_a_call_not_the_daemon_and_open_the_circuit() {
     // Contract breaches that are not crashes.
     let (status, answer) = call(&daemon, "fault", "bad_json", json!([]));
     assert_eq!(status, 422);
-    assert!(answer.to_string().contains("fault.bad_json returned invalid JSON"), "{answer}");
+    assert!(
+        answer
+            .to_string()
+            .contains("fault.bad_json returned invalid JSON"),
+        "{answer}"
+    );
     let (status, answer) = call(&daemon, "fault", "null", json!([]));
     assert_eq!(status, 422);
-    assert!(answer.to_string().contains("fault.null returned null"), "{answer}");
+    assert!(
+        answer.to_string().contains("fault.null returned null"),
+        "{answer}"
+    );
     let (status, answer) = call(&daemon, "fault", "panic", json!([]));
     assert_eq!(status, 422);
     assert!(answer.to_string().contains("plugin panicked"), "{answer}");
@@ -236,19 +299,30 @@ fn isolated_faults_cost_a_call_not_the_daemon_and_open_the_circuit() {
     }
     let p = wait_health(&daemon, "circuit-open");
     assert_eq!(p["health"]["state"], "circuit-open", "{p}");
-    assert!(p["health"]["reason"].to_string().contains("5 crashes"), "{p}");
+    assert!(
+        p["health"]["reason"].to_string().contains("5 crashes"),
+        "{p}"
+    );
     let (status, answer) = call(&daemon, "fault", "echo", json!([1]));
     assert_eq!(status, 503, "{answer}");
     let human = text(&daemon.cli(&["plugins"]).stdout);
     assert!(human.contains("circuit-open"), "{human}");
     // The daemon itself is fine: other calls and snapshots work.
     let snap = daemon.json(&["save"]);
-    assert!(section(&snap, "fault")["error"].to_string().contains("circuit open"), "{snap}");
+    assert!(
+        section(&snap, "fault")["error"]
+            .to_string()
+            .contains("circuit open"),
+        "{snap}"
+    );
 
     // Reset re-arms it.
     let out = daemon.cli(&["plugins", "reset", "fault"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(daemon.json(&["plugins", "call", "fault", "echo", "[2]"]), json!([2]));
+    assert_eq!(
+        daemon.json(&["plugins", "call", "fault", "echo", "[2]"]),
+        json!([2])
+    );
     let (status, _) = daemon.request("POST", "/v1/providers/fault/reset", Some("{}"));
     assert_eq!(status, 200);
     let (status, _) = daemon.request("POST", "/v1/providers/nope/reset", Some("{}"));
@@ -270,7 +344,10 @@ fn inprocess_faults_become_errors_and_a_hang_quarantines() {
     .expect("config");
     install_examples(&plugins, None, None, Some("isolated"));
     let daemon = Daemon::start_in(home);
-    assert_eq!(provider(&daemon.json(&["plugins"]), "fault")["hosting"], "inprocess");
+    assert_eq!(
+        provider(&daemon.json(&["plugins"]), "fault")["hosting"],
+        "inprocess"
+    );
 
     for (function, expected) in [
         ("bad_json", "fault.bad_json returned invalid JSON"),
@@ -289,7 +366,11 @@ fn inprocess_faults_become_errors_and_a_hang_quarantines() {
     fault_capture(daemon.path(), Some("hang"));
     let started = Instant::now();
     let snap = daemon.json(&["save"]);
-    assert!(started.elapsed() < Duration::from_secs(8), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(section(&snap, "fault")["status"], "timeout", "{snap}");
     let p = wait_health(&daemon, "quarantined");
     assert_eq!(p["health"]["state"], "quarantined", "{p}");
@@ -298,7 +379,10 @@ fn inprocess_faults_become_errors_and_a_hang_quarantines() {
     // In-process quarantine cannot be reset: the thread may still be inside the library.
     let (status, answer) = daemon.request("POST", "/v1/providers/fault/reset", Some("{}"));
     assert_eq!(status, 409, "{answer}");
-    assert!(answer.to_string().contains("restart the daemon"), "{answer}");
+    assert!(
+        answer.to_string().contains("restart the daemon"),
+        "{answer}"
+    );
 }
 
 #[test]
@@ -306,7 +390,10 @@ fn a_daemon_that_dies_inside_a_plugin_runs_it_isolated_next_time() {
     let (home, plugins) = home("");
     install_examples(&plugins, None, None, Some("inprocess"));
     let daemon = Daemon::start_in(home);
-    assert_eq!(provider(&daemon.json(&["plugins"]), "fault")["hosting"], "inprocess");
+    assert_eq!(
+        provider(&daemon.json(&["plugins"]), "fault")["hosting"],
+        "inprocess"
+    );
 
     let out = daemon.cli(&["plugins", "call", "fault", "segv"]);
     assert!(!out.status.success(), "the daemon should have died");
@@ -318,12 +405,23 @@ fn a_daemon_that_dies_inside_a_plugin_runs_it_isolated_next_time() {
         .as_array()
         .and_then(|ps| ps.iter().find(|p| p["name"] == "fault"))
         .expect("fault in the report");
-    assert!(line["note"].to_string().contains("died during a call into fault"), "{list}");
+    assert!(
+        line["note"]
+            .to_string()
+            .contains("died during a call into fault"),
+        "{list}"
+    );
     let human = text(&daemon.cli(&["plugins"]).stdout);
     assert!(human.contains("note: fault"), "{human}");
-    assert_eq!(daemon.json(&["plugins", "call", "fault", "echo", "[3]"]), json!([3]));
+    assert_eq!(
+        daemon.json(&["plugins", "call", "fault", "echo", "[3]"]),
+        json!([3])
+    );
 
     // The decision persists across further restarts.
     let daemon = daemon.restart_after_kill();
-    assert_eq!(provider(&daemon.json(&["plugins"]), "fault")["hosting"], "isolated");
+    assert_eq!(
+        provider(&daemon.json(&["plugins"]), "fault")["hosting"],
+        "isolated"
+    );
 }

@@ -12,7 +12,10 @@ use crate::paths::Paths;
 /// Registers the providers compiled into the binary. Ones the config turns off stay
 /// registered (so `chauffeur plugins` lists them as disabled) but are never called.
 pub async fn register_builtins(registry: &Registry) -> anyhow::Result<()> {
-    let builtins = [chauffeur_provider_apps::abi::vtable()];
+    let builtins = [
+        chauffeur_provider_apps::abi::vtable(),
+        chauffeur_provider_tmux::abi::vtable(),
+    ];
     for vtable in &builtins {
         registry
             .add(Arc::new(NativeProvider::builtin(vtable)?))

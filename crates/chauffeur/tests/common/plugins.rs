@@ -69,7 +69,14 @@ pub fn c_library() -> &'static Path {
             assert!(ok, "cmake build of examples/c_plugin failed");
         } else {
             let status = Command::new("gcc")
-                .args(["-shared", "-fPIC", "-fvisibility=hidden", "-Wall", "-Wextra", "-Werror"])
+                .args([
+                    "-shared",
+                    "-fPIC",
+                    "-fvisibility=hidden",
+                    "-Wall",
+                    "-Wextra",
+                    "-Werror",
+                ])
                 .arg("-I")
                 .arg(workspace().join("include"))
                 .arg("-o")
@@ -100,8 +107,13 @@ pub fn install(root: &Path, dir: &str, manifest: &str, library: &Path, file_name
 
 /// The example's own manifest, with `kind` replaced.
 pub fn example_manifest(example: &str, kind: &str) -> String {
-    let text = std::fs::read_to_string(workspace().join("examples").join(example).join("manifest.json"))
-        .expect("example manifest");
+    let text = std::fs::read_to_string(
+        workspace()
+            .join("examples")
+            .join(example)
+            .join("manifest.json"),
+    )
+    .expect("example manifest");
     let mut value: serde_json::Value = serde_json::from_str(&text).expect("manifest JSON");
     value["kind"] = kind.into();
     value.to_string()
@@ -111,13 +123,31 @@ pub fn example_manifest(example: &str, kind: &str) -> String {
 pub fn install_examples(root: &Path, rust: Option<&str>, c: Option<&str>, fault: Option<&str>) {
     if let Some(kind) = rust {
         let lib = rust_libraries().join("librust_inproc.so");
-        install(root, "rust_inproc", &example_manifest("rust_inproc", kind), &lib, "librust_inproc.so");
+        install(
+            root,
+            "rust_inproc",
+            &example_manifest("rust_inproc", kind),
+            &lib,
+            "librust_inproc.so",
+        );
     }
     if let Some(kind) = c {
-        install(root, "c_plugin", &example_manifest("c_plugin", kind), c_library(), "libc_plugin.so");
+        install(
+            root,
+            "c_plugin",
+            &example_manifest("c_plugin", kind),
+            c_library(),
+            "libc_plugin.so",
+        );
     }
     if let Some(kind) = fault {
         let lib = rust_libraries().join("libfault_plugin.so");
-        install(root, "fault", &example_manifest("fault_plugin", kind), &lib, "libfault_plugin.so");
+        install(
+            root,
+            "fault",
+            &example_manifest("fault_plugin", kind),
+            &lib,
+            "libfault_plugin.so",
+        );
     }
 }

@@ -124,6 +124,19 @@ pub enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
+    /// Browser integrations: install or remove the native messaging host manifests.
+    Integrations {
+        /// Install or uninstall.
+        #[command(subcommand)]
+        action: IntegrationsAction,
+    },
+    /// Internal: the native messaging host the browser extension starts.
+    #[command(hide = true)]
+    NativeHost {
+        /// What the browser passes: the extension's origin, or Firefox's manifest and id.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        browser_args: Vec<String>,
+    },
     /// Internal: host one plugin library for the daemon over stdin/stdout (isolated mode).
     #[command(hide = true)]
     PluginHost {
@@ -168,5 +181,38 @@ pub enum AddinsAction {
     Approve {
         /// The code the add-in shows, like K7QF-2M9X.
         code: String,
+    },
+}
+
+/// A browser `chauffeur integrations` knows.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Browser {
+    /// Chromium and Google Chrome.
+    Chromium,
+    /// Firefox.
+    Firefox,
+}
+
+/// `chauffeur integrations ...`.
+#[derive(Debug, Subcommand)]
+pub enum IntegrationsAction {
+    /// Write the native messaging host manifest so the extension connects by itself.
+    Install {
+        /// The browser.
+        browser: Browser,
+        /// The Chromium extension's id (default: the id of Chauffeur's own extension).
+        #[arg(long)]
+        extension_id: Option<String>,
+        /// A Chromium profile directory (`--user-data-dir`) instead of the default ones.
+        #[arg(long)]
+        user_data_dir: Option<PathBuf>,
+    },
+    /// Remove the manifest again.
+    Uninstall {
+        /// The browser.
+        browser: Browser,
+        /// A Chromium profile directory (`--user-data-dir`) instead of the default ones.
+        #[arg(long)]
+        user_data_dir: Option<PathBuf>,
     },
 }

@@ -6,6 +6,8 @@ mod commands;
 mod config;
 mod daemon;
 mod error;
+mod integrations;
+mod native_host;
 mod output;
 mod paths;
 mod runtime;
@@ -35,6 +37,9 @@ fn run(cli: Cli) -> Result<(), CliError> {
         return plugin_host(library, name);
     }
     let paths = paths::Paths::from_env()?;
+    if let Command::NativeHost { browser_args } = &cli.command {
+        return native_host::run(paths, browser_args);
+    }
     if let Command::Daemon = cli.command {
         let config = config::Config::load(&paths.config_file())
             .map_err(|e| CliError::usage(format!("{e:#}")))?;

@@ -47,6 +47,8 @@ pub fn run(ctx: &Ctx, command: Command) -> Result<(), CliError> {
         Command::Config => system::config(ctx),
         Command::Completions { shell } => system::completions(shell),
         Command::PluginHost { .. } => Err(CliError::usage("`plugin-host` is handled by main")),
+        Command::NativeHost { .. } => Err(CliError::usage("`native-host` is handled by main")),
+        Command::Integrations { action } => crate::integrations::run(ctx, action),
     }
 }
 

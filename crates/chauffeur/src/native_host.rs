@@ -1,0 +1,323 @@
+//! `chauffeur native-host`: the native messaging host the browser extension starts
+//! (docs/browser.md). It speaks the browser's framing (a native-endian `u32` length, then
+//! JSON) on stdin/stdout, registers the extension as an add-in with the user's token — which
+//! never leaves this process — and hands the extension the add-in's scoped token. While the
+//! browser keeps the port open it heartbeats for it; when stdin closes the browser is gone
+//! and the add-in is marked dead at once.
+
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::client::Client;
+use crate::error::CliError;
+use crate::paths::Paths;
+use crate::runtime;
+
+/// Largest message accepted from the browser.
+const MAX_IN: usize = 1024 * 1024;
+/// Largest message the browser accepts from a host.
+const MAX_OUT: usize = 1024 * 1024;
+/// Request timeout towards the daemon.
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// One registration of the extension.
+#[derive(Clone)]
+struct Session {
+    url: String,
+    user_token: String,
+    id: String,
+    token: String,
+    interval: Duration,
+}
+
+/// What the threads share: the current session and stdout.
+struct Shared {
+    paths: Paths,
+    session: Mutex<Option<Session>>,
+    out: Mutex<std::io::Stdout>,
+    agent: ureq::Agent,
+}
+
+/// Runs the host until the browser closes stdin. `browser_args` (the extension's origin, or
+/// Firefox's manifest path and add-on id) are only logged: the manifest's allowed origins
+/// already decided who may start us.
+pub fn run(paths: Paths, browser_args: &[String]) -> Result<(), CliError> {
+    eprintln!("chauffeur native-host started for {browser_args:?}");
+    let agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .proxy(None)
+        .timeout_global(Some(TIMEOUT))
+        .build()
+        .into();
+    let shared = Arc::new(Shared {
+        paths,
+        session: Mutex::new(None),
+        out: Mutex::new(std::io::stdout()),
+        agent,
+    });
+    let mut heartbeat_started = false;
+    let mut stdin = std::io::stdin().lock();
+    while let Some(message) = read_message(&mut stdin)? {
+        let kind = message["type"].as_str().unwrap_or_default();
+        match kind {
+            "connect" | "reconnect" => {
+                let browser = message["browser"].as_str().unwrap_or("chromium");
+                match connect(&shared, browser, kind == "connect") {
+                    Ok(reply) => send(&shared, &reply),
+                    Err(e) => send(&shared, &json!({"type": "error", "message": e.message})),
+                }
+                if !heartbeat_started {
+                    heartbeat_started = true;
+                    let shared = Arc::clone(&shared);
+                    std::thread::spawn(move || heartbeat(&shared));
+                }
+            }
+            other => send(
+                &shared,
+                &json!({"type": "error", "message": format!("unknown message type {other:?}")}),
+            ),
+        }
+    }
+    let session = lock(&shared.session).clone();
+    if let Some(s) = session {
+        let path = format!("/v1/addins/{}/gone", s.id);
+        let _ = request(&shared.agent, &s.url, &s.token, "POST", &path, None);
+    }
+    Ok(())
+}
+
+/// Finds (or, on the first connect, starts) the daemon and registers the extension.
+fn connect(shared: &Shared, browser: &str, may_start: bool) -> Result<Value, CliError> {
+    if browser.is_empty()
+        || browser.len() > 32
+        || !browser
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    {
+        return Err(CliError::usage(format!("bad browser name {browser:?}")));
+    }
+    let daemon = if may_start {
+        Client::connect_or_start(&shared.paths)?;
+        runtime::find(&shared.paths)
+    } else {
+        runtime::find(&shared.paths)
+    }
+    .ok_or_else(|| CliError::failed("the Chauffeur daemon is not running"))?;
+    let session = register(
+        shared,
+        &daemon.record.url,
+        &daemon.token,
+        &format!("browser-{browser}"),
+    )?;
+    let reply = json!({
+        "type": "connected",
+        "url": session.url,
+        "token": session.token,
+        "id": session.id,
+        "heartbeat_interval_ms": session.interval.as_millis() as u64,
+    });
+    *lock(&shared.session) = Some(session);
+    Ok(reply)
+}
+
+/// `POST /register` with the user's token; a live holder of the id (another browser
+/// instance that vanished without closing its port) is declared gone and replaced.
+fn register(shared: &Shared, url: &str, user_token: &str, id: &str) -> Result<Session, CliError> {
+    let body = json!({
+        "id": id,
+        "type": "push",
+        "name": if id == "browser-firefox" { "Firefox" } else { "Chromium" },
+        "version": env!("CARGO_PKG_VERSION"),
+        "protocols": [1],
+        "capabilities": ["capture", "plan", "restore"],
+    });
+    let mut answer = request(
+        &shared.agent,
+        url,
+        user_token,
+        "POST",
+        "/register",
+        Some(&body),
+    )?;
+    if answer.0 == 409 {
+        let gone = format!("/v1/addins/{id}/gone");
+        request(&shared.agent, url, user_token, "POST", &gone, None)?;
+        answer = request(
+            &shared.agent,
+            url,
+            user_token,
+            "POST",
+            "/register",
+            Some(&body),
+        )?;
+    }
+    let (status, value) = answer;
+    if status != 201 {
+        let message = value["error"]["message"].as_str().unwrap_or("no message");
+        return Err(CliError::failed(format!(
+            "the daemon refused the registration ({status}): {message}"
+        )));
+    }
+    let token = value["token"]
+        .as_str()
+        .ok_or_else(|| CliError::failed("the registration answer has no token"))?;
+    let interval = value["heartbeat_interval_ms"].as_u64().unwrap_or(5000);
+    Ok(Session {
+        url: url.to_owned(),
+        user_token: user_token.to_owned(),
+        id: id.to_owned(),
+        token: token.to_owned(),
+        interval: Duration::from_millis(interval.clamp(500, 60_000)),
+    })
+}
+
+/// Heartbeats for the extension while the port is open; registers again (and tells the
+/// extension the new token) when the daemon forgot the add-in or restarted.
+fn heartbeat(shared: &Shared) {
+    loop {
+        let Some(session) = lock(&shared.session).clone() else {
+            std::thread::sleep(Duration::from_secs(1));
+            continue;
+        };
+        std::thread::sleep(session.interval);
+        let path = format!("/plugin/alive/{}", session.id);
+        let healthy = matches!(
+            request(
+                &shared.agent,
+                &session.url,
+                &session.token,
+                "POST",
+                &path,
+                None
+            ),
+            Ok((204, _))
+        );
+        if healthy {
+            continue;
+        }
+        let renewed = match runtime::find(&shared.paths) {
+            Some(d) => register(shared, &d.record.url, &d.token, &session.id),
+            None => register(shared, &session.url, &session.user_token, &session.id),
+        };
+        if let Ok(new) = renewed {
+            let reply = json!({
+                "type": "connected",
+                "url": new.url,
+                "token": new.token,
+                "id": new.id,
+                "heartbeat_interval_ms": new.interval.as_millis() as u64,
+            });
+            *lock(&shared.session) = Some(new);
+            send(shared, &reply);
+        }
+    }
+}
+
+/// One request to the daemon: `(status, JSON body or null)`.
+fn request(
+    agent: &ureq::Agent,
+    url: &str,
+    token: &str,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+) -> Result<(u16, Value), CliError> {
+    let full = format!("{url}{path}");
+    let bearer = format!("Bearer {token}");
+    let response = match (method, body) {
+        ("POST", Some(b)) => agent
+            .post(&full)
+            .header("Authorization", &bearer)
+            .send_json(b),
+        ("POST", None) => agent
+            .post(&full)
+            .header("Authorization", &bearer)
+            .send_empty(),
+        _ => agent.get(&full).header("Authorization", &bearer).call(),
+    };
+    let mut response =
+        response.map_err(|e| CliError::failed(format!("cannot reach the daemon: {e}")))?;
+    let status = response.status().as_u16();
+    let text = response.body_mut().read_to_string().unwrap_or_default();
+    Ok((status, serde_json::from_str(&text).unwrap_or(Value::Null)))
+}
+
+/// Reads one framed message; `None` at end of input.
+fn read_message(input: &mut impl Read) -> Result<Option<Value>, CliError> {
+    let mut len = [0u8; 4];
+    match input.read_exact(&mut len) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+        Err(e) => {
+            return Err(CliError::failed(format!(
+                "cannot read from the browser: {e}"
+            )));
+        }
+    }
+    let len = u32::from_ne_bytes(len) as usize;
+    if len > MAX_IN {
+        return Err(CliError::failed(format!(
+            "the browser sent a message of {len} bytes"
+        )));
+    }
+    let mut buf = vec![0u8; len];
+    input
+        .read_exact(&mut buf)
+        .map_err(|e| CliError::failed(format!("cannot read from the browser: {e}")))?;
+    serde_json::from_slice(&buf)
+        .map(Some)
+        .map_err(|e| CliError::failed(format!("the browser sent bad JSON: {e}")))
+}
+
+/// Writes one framed message to the browser (dropped when larger than it accepts).
+fn send(shared: &Shared, message: &Value) {
+    let Ok(bytes) = serde_json::to_vec(message) else {
+        return;
+    };
+    if bytes.len() > MAX_OUT {
+        eprintln!(
+            "chauffeur native-host: a message of {} bytes was dropped",
+            bytes.len()
+        );
+        return;
+    }
+    let mut out = lock(&shared.out);
+    let len = (bytes.len() as u32).to_ne_bytes();
+    let _ = out
+        .write_all(&len)
+        .and_then(|()| out.write_all(&bytes))
+        .and_then(|()| out.flush());
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_framed_messages_until_eof() {
+        let body = br#"{"type":"connect","browser":"chromium"}"#;
+        let mut input = (body.len() as u32).to_ne_bytes().to_vec();
+        input.extend_from_slice(body);
+        let mut cursor = std::io::Cursor::new(input);
+        let first = read_message(&mut cursor)
+            .expect("reads")
+            .expect("a message");
+        assert_eq!(first["type"], "connect");
+        assert!(read_message(&mut cursor).expect("reads").is_none());
+    }
+
+    #[test]
+    fn refuses_oversized_messages() {
+        let mut cursor = std::io::Cursor::new(((MAX_IN + 1) as u32).to_ne_bytes().to_vec());
+        assert!(read_message(&mut cursor).is_err());
+    }
+}

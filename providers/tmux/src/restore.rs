@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
+use std::sync::Mutex;
 
 use chauffeur_core::selection::selected_keys;
 use chauffeur_core::{
@@ -18,6 +19,12 @@ use crate::plan::{Live, plan};
 use crate::script::{self, Context, WindowJob};
 use crate::server::{ServerSpec, Tmux, TmuxError};
 use crate::settings::Settings;
+
+/// A contents file written for a pane: server, session, window, pane, path.
+type ContentsFile = (String, String, u32, u32, PathBuf);
+
+/// How many sessions are restored at the same time.
+const PARALLEL: usize = 4;
 
 /// The saved state, read into typed data: sessions, windows and panes by their place.
 #[derive(Debug, Default)]
@@ -151,12 +158,12 @@ pub fn restore(
     }
 
     let shell = std::env::var("SHELL").unwrap_or_else(|_| "/bin/sh".to_owned());
-    let files: std::cell::RefCell<Vec<(String, String, u32, u32, PathBuf)>> = Default::default();
+    let files: Mutex<Vec<ContentsFile>> = Mutex::default();
     let first_command = |pane: &PaneData| -> Option<String> {
         let text = pane.contents.as_ref().filter(|c| !c.is_empty())?;
         let path = contents::write_file(text).ok()?;
         let command = contents::show_then_shell(&path, &shell);
-        files.borrow_mut().push((
+        files.lock().unwrap_or_else(|e| e.into_inner()).push((
             pane.server.clone(),
             pane.session.clone(),
             pane.window,
@@ -170,17 +177,39 @@ pub fn restore(
         first_command: &first_command,
     };
 
-    let mut errors: HashMap<(String, String), String> = HashMap::new();
-    for ((server, session), windows) in &needed {
+    // The first session of each server alone (it may start the server), then the others
+    // a few at a time: tmux serialises the work, but the clients' start-up overlaps.
+    let errors: Mutex<HashMap<(String, String), String>> = Mutex::default();
+    let run = |(server, session): &(String, String), windows: &BTreeMap<u32, WindowJob>| {
         let tmux = Tmux::new(&settings.tmux, ServerSpec::parse(server));
         let active = saved
             .sessions
             .get(&(server.clone(), session.clone()))
             .and_then(|s| s.active_window);
         if let Err(e) = restore_session(&tmux, &live, server, session, windows, active, &ctx) {
-            errors.insert((server.clone(), session.clone()), e);
+            errors
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert((server.clone(), session.clone()), e);
+        }
+    };
+    let mut first_of_server = HashSet::new();
+    let mut rest = Vec::new();
+    for (place, windows) in &needed {
+        if first_of_server.insert(place.0.clone()) {
+            run(place, windows);
+        } else {
+            rest.push((place, windows));
         }
     }
+    for chunk in rest.chunks(PARALLEL) {
+        std::thread::scope(|scope| {
+            for (place, windows) in chunk {
+                scope.spawn(|| run(place, windows));
+            }
+        });
+    }
+    let errors = errors.into_inner().unwrap_or_else(|e| e.into_inner());
 
     // Look again: an item is restored when it exists now.
     let mut after = Live::default();
@@ -189,7 +218,9 @@ pub fn restore(
         let rows = list_rows(&tmux).map_err(to_plugin_error)?;
         after.add_server(server, &rows);
     }
-    for (server, session, window, pane, path) in files.into_inner() {
+    for (server, session, window, pane, path) in
+        files.into_inner().unwrap_or_else(|e| e.into_inner())
+    {
         if !after.has_pane(&server, &session, window, pane) {
             let _ = std::fs::remove_file(path);
         }

@@ -36,7 +36,7 @@ pub struct Context<'a> {
     /// Restore options (allowlist, consent, imported).
     pub options: &'a CallOptions,
     /// Command that starts a pane with its saved contents shown, by pane; `None`: plain shell.
-    pub first_command: &'a dyn Fn(&PaneData) -> Option<String>,
+    pub first_command: &'a (dyn Fn(&PaneData) -> Option<String> + Sync),
 }
 
 fn words(list: &[&str]) -> Command {

@@ -53,13 +53,17 @@ fn restore_into_partly_existing_server_duplicates_nothing() {
         report.results.iter().all(|r| r.outcome != Outcome::Failed),
         "{report:#?}"
     );
+    let mut want = stable_items(&before);
+    want[0].data["active_window"] = 1.into();
+    // Automatic window names follow the program after a moment: wait for them.
+    wait_until(Duration::from_secs(5), || {
+        stable_items(&server.capture().unwrap()) == want
+    });
     let after = server.capture().unwrap();
     // The current window of a session that existed is not changed (someone may be
     // looking at it): killing window 2 made tmux pick window 1.
     assert_eq!(item(&before, "one").data["active_window"], 2);
     assert_eq!(item(&after, "one").data["active_window"], 1);
-    let mut want = stable_items(&before);
-    want[0].data["active_window"] = 1.into();
     assert_eq!(
         stable_items(&after),
         want,
@@ -144,11 +148,16 @@ fn a_program_off_the_allowlist_is_typed_not_run() {
         "{report:#?}"
     );
 
-    assert!(wait_until(Duration::from_secs(10), || {
-        server
-            .capture()
-            .is_ok_and(|s| program(&s, "p:0:1").is_some_and(|p| p[0] == "less"))
-    }));
+    assert!(
+        wait_until(Duration::from_secs(10), || {
+            server
+                .capture()
+                .is_ok_and(|s| program(&s, "p:0:1").is_some_and(|p| p[0] == "less"))
+        }),
+        "{:?} {}",
+        program(&server.capture().unwrap(), "p:0:1"),
+        server.screen("p:0.1")
+    );
     assert!(wait_until(Duration::from_secs(5), || server
         .screen("p:0.0")
         .contains("sleep 1234")));

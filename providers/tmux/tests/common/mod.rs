@@ -41,7 +41,7 @@ impl Server {
             .args(args)
             .env_remove("TMUX")
             .env_remove("TMUX_PANE")
-            .env("SHELL", "/bin/bash")
+            .env("SHELL", "/bin/sh")
             .output()
             .expect("tmux runs");
         assert!(
@@ -141,9 +141,17 @@ pub fn wait_until(limit: Duration, mut ok: impl FnMut() -> bool) -> bool {
 }
 
 /// An item with the fields that cannot survive a restore removed (documented in
-/// docs/tmux.md): the pane's process id and the session's attached flag.
+/// docs/tmux.md): the pane's process id, the session's attached flag, and the automatic
+/// name of a window not named by hand (tmux derives it from whatever runs, e.g. the shell,
+/// which may differ between the server that was captured and the one restore starts).
 pub fn stable(item: &Item) -> Item {
     let mut item = item.clone();
+    if item.kind == "window" && item.data["renamed"] == false {
+        item.title.clear();
+        if let Some(map) = item.data.as_object_mut() {
+            map.remove("name");
+        }
+    }
     if let Some(map) = item.data.as_object_mut() {
         map.remove("pid");
         map.remove("attached");

@@ -29,7 +29,7 @@ fn restore_into_partly_existing_server_duplicates_nothing() {
     server.tmux(&["new-window", "-t", "one:2"]);
     server.session("two", &home);
     server.tmux(&["new-window", "-t", "two:1"]);
-    let before = server.capture().unwrap();
+    let before = common::capture_idle(&server);
     assert_eq!(before.items.len(), 2 + 5 + 7);
 
     // Take parts away: a pane, a window, a whole session.
@@ -92,7 +92,7 @@ fn only_restores_the_selected_window() {
     server.session("s", &home);
     server.tmux(&["new-window", "-t", "s:4", "-n", "four"]);
     server.tmux(&["new-window", "-t", "s:7", "-n", "seven"]);
-    let before = server.capture().unwrap();
+    let before = common::capture_idle(&server);
     server.kill();
     let opts = CallOptions {
         only: vec!["s:7".into()],

@@ -182,3 +182,14 @@ pub fn program(state: &Envelope, key: &str) -> Option<Vec<String>> {
             .collect()
     })
 }
+
+/// Captures once every pane's shell has finished starting (no program in the foreground,
+/// e.g. `mesg n` from a login profile).
+pub fn capture_idle(server: &Server) -> Envelope {
+    wait_until(Duration::from_secs(10), || {
+        server
+            .capture()
+            .is_ok_and(|s| s.items.iter().all(|i| i.data.get("program").is_none()))
+    });
+    server.capture().expect("capture")
+}

@@ -426,3 +426,29 @@ fn a_daemon_that_dies_inside_a_plugin_runs_it_isolated_next_time() {
         "isolated"
     );
 }
+
+#[test]
+fn a_plugin_saying_its_state_changed_brings_an_automatic_snapshot() {
+    let (home, plugins) = home("");
+    install_examples(&plugins, Some("inprocess"), Some("inprocess"), None);
+    let daemon = Daemon::start_in(home);
+    assert_eq!(daemon.json(&["list"]), json!([]));
+    daemon.json(&[
+        "plugins",
+        "call",
+        "rust_inproc",
+        "note",
+        r#"["water plants"]"#,
+    ]);
+    let snapshot = common::wait_for(Duration::from_secs(10), || {
+        let list = daemon.json(&["list"]);
+        list.as_array()?.first().cloned()
+    })
+    .expect("an automatic snapshot follows the change");
+    assert_eq!(snapshot["trigger"], "schedule", "{snapshot}");
+    let show = daemon.json(&["show", &snapshot["id"].to_string()]);
+    assert_eq!(
+        show["states"]["rust_inproc"]["items"][0]["key"], "water plants",
+        "{show}"
+    );
+}

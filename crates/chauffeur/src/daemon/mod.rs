@@ -44,12 +44,22 @@ pub fn run(paths: &Paths, config: &Config) -> anyhow::Result<()> {
         );
     };
     let _log_guard = logging::init(paths, &config.daemon.log)?;
-    tokio::runtime::Builder::new_multi_thread()
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .context("cannot start the async runtime")?
-        .block_on(serve(paths, config))
+        .context("cannot start the async runtime")?;
+    let result = runtime.block_on(serve(paths, config));
+    // A worker stuck inside a hung in-process plugin must not keep the daemon from exiting.
+    runtime.shutdown_timeout(SHUTDOWN_GRACE);
+    result
 }
+
+/// How long blocking workers get to finish once the daemon stops.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Quiet time after a plugin says its state changed before an automatic snapshot is
+/// considered, so a burst of changes makes one snapshot.
+const STATE_CHANGED_DEBOUNCE: std::time::Duration = std::time::Duration::from_secs(2);
 
 async fn serve(paths: &Paths, config: &Config) -> anyhow::Result<()> {
     let store_path = paths.store_file();
@@ -58,8 +68,10 @@ async fn serve(paths: &Paths, config: &Config) -> anyhow::Result<()> {
         .with_context(|| format!("cannot open the store {}", paths.store_file().display()))?;
     let registry = Registry::new();
     providers::register_builtins(&registry).await?;
-    providers::register_plugins(&registry, paths, config).await;
+    let state_changed = Arc::new(tokio::sync::Notify::new());
+    providers::register_plugins(&registry, paths, config, Arc::clone(&state_changed)).await;
     let engine = Engine::new(Arc::new(store), registry, config.engine_settings());
+    let nudges = tokio::spawn(auto_snapshot_on_change(Arc::clone(&engine), state_changed));
     let addins = {
         let engine = Arc::clone(&engine);
         Addins::new(
@@ -124,6 +136,7 @@ async fn serve(paths: &Paths, config: &Config) -> anyhow::Result<()> {
         schedule.abort();
     }
     liveness.abort();
+    nudges.abort();
     if config.daemon.shutdown_snapshot {
         match engine.capture(Trigger::Shutdown, None).await {
             Ok(s) => tracing::info!(id = s.id, "shutdown snapshot taken"),
@@ -132,6 +145,23 @@ async fn serve(paths: &Paths, config: &Config) -> anyhow::Result<()> {
     }
     tracing::info!("daemon stopped");
     Ok(())
+}
+
+/// Takes an automatic snapshot (skipped when nothing changed) after a plugin says its state
+/// changed and things have been quiet for a moment.
+async fn auto_snapshot_on_change(engine: Arc<Engine>, changed: Arc<tokio::sync::Notify>) {
+    loop {
+        changed.notified().await;
+        while tokio::time::timeout(STATE_CHANGED_DEBOUNCE, changed.notified())
+            .await
+            .is_ok()
+        {}
+        match engine.auto_capture().await {
+            Ok(Some(s)) => tracing::info!(id = s.id, "snapshot after a plugin's state changed"),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "snapshot after a state change failed"),
+        }
+    }
 }
 
 /// A future that resolves on SIGTERM or SIGINT; the handlers are installed at once.

@@ -28,7 +28,12 @@ pub async fn register_builtins(registry: &Registry) -> anyhow::Result<()> {
 /// config, the manifest or a crash marker says. What could not be loaded is logged and
 /// written to [`Paths::plugin_report_file`] for `chauffeur plugins`; it never stops the
 /// daemon.
-pub async fn register_plugins(registry: &Registry, paths: &Paths, config: &Config) {
+pub async fn register_plugins(
+    registry: &Registry,
+    paths: &Paths,
+    config: &Config,
+    state_changed: Arc<tokio::sync::Notify>,
+) {
     let exe = std::env::current_exe().unwrap_or_else(|_| "chauffeur".into());
     let setup = PluginSetup {
         dirs: plugin_dirs(config.plugins.dir.as_deref(), &paths.data_dir, Some(&exe)),
@@ -45,8 +50,9 @@ pub async fn register_plugins(registry: &Registry, paths: &Paths, config: &Confi
             .collect(),
         exe,
         data_dir: paths.data_dir.clone(),
-        on_state_changed: Some(Arc::new(|plugin: &str| {
-            tracing::info!(plugin, "plugin reports its state changed");
+        on_state_changed: Some(Arc::new(move |plugin: &str| {
+            tracing::debug!(plugin, "plugin reports its state changed");
+            state_changed.notify_one();
         })),
     };
     let report = tokio::task::spawn_blocking(move || load_plugins(&setup)).await;

@@ -72,10 +72,8 @@ pub fn diff_snapshots(
     let providers = providers
         .into_iter()
         .filter_map(|p| {
-            let changes = diff_envelopes(
-                old.get(p).unwrap_or(&empty),
-                new.get(p).unwrap_or(&empty),
-            );
+            let changes =
+                diff_envelopes(old.get(p).unwrap_or(&empty), new.get(p).unwrap_or(&empty));
             (!changes.is_empty()).then(|| ProviderDiff {
                 provider: p.clone(),
                 changes,

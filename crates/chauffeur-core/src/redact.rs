@@ -157,7 +157,12 @@ mod tests {
             argv(&["mysql", "-p[REDACTED]", "db"])
         );
         assert_eq!(
-            redact_argv(&argv(&["curl", "-H", "Authorization: Bearer xyz", "http://h/"])),
+            redact_argv(&argv(&[
+                "curl",
+                "-H",
+                "Authorization: Bearer xyz",
+                "http://h/"
+            ])),
             argv(&["curl", "-H", "Authorization: [REDACTED]", "http://h/"])
         );
     }

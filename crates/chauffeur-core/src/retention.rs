@@ -81,7 +81,12 @@ pub fn snapshots_to_prune(
 mod tests {
     use super::*;
 
-    fn candidate(id: i64, minutes_ago: i64, trigger: Trigger, now: DateTime<Utc>) -> RetentionCandidate {
+    fn candidate(
+        id: i64,
+        minutes_ago: i64,
+        trigger: Trigger,
+        now: DateTime<Utc>,
+    ) -> RetentionCandidate {
         RetentionCandidate {
             id,
             created_at: now - Duration::minutes(minutes_ago),
@@ -108,7 +113,11 @@ mod tests {
         let doomed: HashSet<_> = snapshots_to_prune(&all, &policy, now).into_iter().collect();
         let kept: Vec<_> = all.iter().filter(|c| !doomed.contains(&c.id)).collect();
         // The newest four, one for each other hour of the last day, one per older day.
-        assert!(kept.len() >= 24 && kept.len() <= 4 + 25 + 3, "kept {}", kept.len());
+        assert!(
+            kept.len() >= 24 && kept.len() <= 4 + 25 + 3,
+            "kept {}",
+            kept.len()
+        );
         for c in &all[..4] {
             assert!(!doomed.contains(&c.id));
         }

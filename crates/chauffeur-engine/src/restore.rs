@@ -9,8 +9,8 @@ use chauffeur_core::provider::answer_to_result;
 use chauffeur_core::selection::selected_keys;
 use chauffeur_core::verbs::names;
 use chauffeur_core::{
-    CallOptions, Envelope, Outcome, Plan, Provider, ProviderError, RestoreReport, RestoreResult, Selection,
-    SnapshotId, SnapshotSummary, Trigger,
+    CallOptions, Envelope, Outcome, Plan, Provider, ProviderError, RestoreReport, RestoreResult,
+    Selection, SnapshotId, SnapshotSummary, Trigger,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -136,8 +136,9 @@ impl Engine {
         let selected: HashMap<String, Vec<String>> = jobs
             .iter()
             .map(|j| {
-                let mut keys: Vec<String> =
-                    selected_keys(&j.state, &j.options.only).into_iter().collect();
+                let mut keys: Vec<String> = selected_keys(&j.state, &j.options.only)
+                    .into_iter()
+                    .collect();
                 keys.sort();
                 (j.provider.clone(), keys)
             })
@@ -152,7 +153,8 @@ impl Engine {
                         }
                     }
                     Err(_) => {
-                        counts[Outcome::Failed as usize] = selected.get(provider).map_or(0, Vec::len)
+                        counts[Outcome::Failed as usize] =
+                            selected.get(provider).map_or(0, Vec::len)
                     }
                 }
                 self.publish(Event::RestoreProgress {

@@ -375,21 +375,43 @@ async fn a_provider_that_overruns_its_restore_fails_its_items_and_the_others_go_
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Store::open(&dir.path().join("store.db")).expect("store");
     let registry = Registry::new();
-    registry.add(slow.clone() as Arc<dyn Provider>).await.expect("add");
-    registry.add(fast.clone() as Arc<dyn Provider>).await.expect("add");
+    registry
+        .add(slow.clone() as Arc<dyn Provider>)
+        .await
+        .expect("add");
+    registry
+        .add(fast.clone() as Arc<dyn Provider>)
+        .await
+        .expect("add");
     let settings = EngineSettings {
         restore_deadline: Duration::from_millis(300),
         ..EngineSettings::default()
     };
     let engine = Engine::new(Arc::new(store), registry, settings);
-    let snap = engine.capture(Trigger::Manual, None).await.expect("capture");
+    let snap = engine
+        .capture(Trigger::Manual, None)
+        .await
+        .expect("capture");
     slow.set(Behaviour::Hang);
 
     let started = Instant::now();
-    let run = engine.restore(snap.id, &[], false).await.expect("restore runs");
-    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    let run = engine
+        .restore(snap.id, &[], false)
+        .await
+        .expect("restore runs");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
     assert!(!run.ok());
-    let by = |id: &str| run.providers.iter().find(|p| p.provider == id).expect("provider").clone();
+    let by = |id: &str| {
+        run.providers
+            .iter()
+            .find(|p| p.provider == id)
+            .expect("provider")
+            .clone()
+    };
     let slow_report = by("slow").report.expect("an item per selected key");
     assert_eq!(slow_report.results.len(), 2);
     for r in &slow_report.results {
@@ -397,5 +419,8 @@ async fn a_provider_that_overruns_its_restore_fails_its_items_and_the_others_go_
         assert!(r.message.contains("timed out"), "{}", r.message);
     }
     let fast_report = by("fast").report.expect("report");
-    assert_eq!(fast_report.results[0].outcome, chauffeur_core::Outcome::Restored);
+    assert_eq!(
+        fast_report.results[0].outcome,
+        chauffeur_core::Outcome::Restored
+    );
 }

@@ -29,7 +29,8 @@ pub struct ChauffeurHostApi {
     /// Opaque host pointer, passed back to every callback.
     pub host_data: *mut c_void,
     /// Writes a line to the host's log at a [`log_level`].
-    pub log: Option<unsafe extern "C" fn(host_data: *mut c_void, level: c_int, message: *const c_char)>,
+    pub log:
+        Option<unsafe extern "C" fn(host_data: *mut c_void, level: c_int, message: *const c_char)>,
     /// Tells the host the plugin's state changed, so an auto-snapshot may be worth taking.
     pub state_changed: Option<unsafe extern "C" fn(host_data: *mut c_void)>,
 }

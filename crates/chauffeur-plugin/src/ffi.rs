@@ -25,9 +25,11 @@ pub unsafe fn call_json(
 ) -> *mut c_char {
     let answer = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: forwarded from the caller.
-        let func = unsafe { c_str(func) }.ok_or_else(|| PluginError::new("func is null or not UTF-8"))?;
+        let func =
+            unsafe { c_str(func) }.ok_or_else(|| PluginError::new("func is null or not UTF-8"))?;
         // SAFETY: forwarded from the caller.
-        let args = unsafe { c_str(args) }.ok_or_else(|| PluginError::new("args_json is null or not UTF-8"))?;
+        let args = unsafe { c_str(args) }
+            .ok_or_else(|| PluginError::new("args_json is null or not UTF-8"))?;
         let args: Vec<Value> = serde_json::from_str(args)
             .map_err(|e| PluginError::new(format!("args_json is not a JSON array: {e}")))?;
         dispatch(plugin(), func, args)
@@ -92,7 +94,11 @@ fn dispatch(plugin: &dyn Plugin, func: &str, args: Vec<Value>) -> Result<Value, 
     }
 }
 
-fn arg<T: DeserializeOwned>(args: &[Value], index: usize, what: &str) -> Result<Option<T>, PluginError> {
+fn arg<T: DeserializeOwned>(
+    args: &[Value],
+    index: usize,
+    what: &str,
+) -> Result<Option<T>, PluginError> {
     match args.get(index) {
         None | Some(Value::Null) => Ok(None),
         Some(v) => serde_json::from_value(v.clone())

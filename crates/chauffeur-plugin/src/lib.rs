@@ -14,8 +14,8 @@ pub mod host;
 mod plugin;
 
 pub use chauffeur_core::{
-    CallOptions, Describe, Envelope, Item, Outcome, Plan, PlannedAction, RestoreReport,
-    RestoreResult, ActionKind,
+    ActionKind, CallOptions, Describe, Envelope, Item, Outcome, Plan, PlannedAction, RestoreReport,
+    RestoreResult,
 };
 pub use host::HostHandle;
 pub use plugin::{Plugin, PluginError};

@@ -63,8 +63,7 @@ pub trait Plugin: Send + Sync + 'static {
     fn plan(&self, state: Envelope, options: CallOptions) -> Result<Plan, PluginError>;
 
     /// `restore [state, options]`.
-    fn restore(&self, state: Envelope, options: CallOptions)
-    -> Result<RestoreReport, PluginError>;
+    fn restore(&self, state: Envelope, options: CallOptions) -> Result<RestoreReport, PluginError>;
 
     /// Any other function; the default knows none.
     fn call(&self, func: &str, args: Vec<Value>) -> Result<Value, PluginError> {

@@ -77,7 +77,10 @@ fn name_is_static_and_nul_terminated() {
 fn verbs_and_extra_functions_answer_json() {
     assert_eq!(call("describe", "[]")["version"], "1.0.0");
     assert_eq!(call("capture", "[]")["items"][0]["key"], "a");
-    assert_eq!(call("echo", r#"[1,"x",{"k":true}]"#), json!([1, "x", {"k": true}]));
+    assert_eq!(
+        call("echo", r#"[1,"x",{"k":true}]"#),
+        json!([1, "x", {"k": true}])
+    );
 }
 
 #[test]
@@ -87,14 +90,27 @@ fn errors_cross_the_boundary_as_error_objects() {
         json!({"error": "nothing running", "code": "unavailable"})
     );
     assert_eq!(call("nope", "[]")["code"], "unknown-function");
-    assert!(call("echo", "not json")["error"].as_str().unwrap().contains("JSON array"));
-    assert!(call("plan", "[]")["error"].as_str().unwrap().contains("state"));
+    assert!(
+        call("echo", "not json")["error"]
+            .as_str()
+            .unwrap()
+            .contains("JSON array")
+    );
+    assert!(
+        call("plan", "[]")["error"]
+            .as_str()
+            .unwrap()
+            .contains("state")
+    );
 }
 
 #[test]
 fn a_panic_becomes_an_error_not_an_abort() {
     let answer = call("boom", "[]");
-    assert!(answer["error"].as_str().unwrap().contains("kaboom"), "{answer}");
+    assert!(
+        answer["error"].as_str().unwrap().contains("kaboom"),
+        "{answer}"
+    );
     // The plugin still answers afterwards.
     assert_eq!(call("echo", "[2]"), json!([2]));
 }

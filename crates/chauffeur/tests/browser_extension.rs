@@ -1,0 +1,222 @@
+//! The browser add-in in Debian's Chromium against a real daemon: capture of two windows with
+//! a pinned tab and a group (private windows and ignored URLs left out), the browser closing
+//! (dead at once, state kept stale), and restore into a fresh profile, twice.
+
+mod browser_support;
+mod common;
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use browser_support::{ADDIN, Driver, addin, items, outcomes, save, settled};
+use common::{Daemon, wait_for};
+use serde_json::{Value, json};
+
+const CONFIG: &str = "[capture]\nauto_snapshot_minutes = 0\n[daemon]\nshutdown_snapshot = false\n";
+
+fn urls(tabs: &[&Value]) -> BTreeSet<String> {
+    tabs.iter()
+        .filter_map(|t| t["data"]["url"].as_str().map(str::to_owned))
+        .collect()
+}
+
+#[test]
+fn captures_survives_close_and_restores_into_a_fresh_profile() {
+    let daemon = Daemon::start(CONFIG);
+    let mut driver = Driver::start(&daemon);
+    let profiles = tempfile::tempdir().expect("profiles");
+
+    // Two windows, a pinned tab, a group, ignored and private pages.
+    driver.launch(&daemon, &profiles.path().join("one"));
+    settled(&daemon);
+    let fixture = driver.call(json!({"cmd": "fixture"}));
+    settled(&daemon);
+    let (first, section, state) = save(&daemon);
+    assert_eq!(section["status"], "ok", "{section}");
+    let windows = items(&state, "window");
+    assert_eq!(windows.len(), 2, "exactly the two windows: {state:#}");
+    let tabs = items(&state, "tab");
+    let expected: BTreeSet<String> = fixture["windows"]
+        .as_array()
+        .expect("windows")
+        .iter()
+        .flat_map(|w| {
+            w["urls"]
+                .as_array()
+                .expect("urls")
+                .iter()
+                .map(|u| u.as_str().expect("url").to_owned())
+        })
+        .collect();
+    assert_eq!(
+        urls(&tabs),
+        expected,
+        "exactly the fixture's tabs: {state:#}"
+    );
+    for window in &windows {
+        let inside: Vec<&Value> = tabs
+            .iter()
+            .copied()
+            .filter(|t| t["parent"] == window["key"])
+            .collect();
+        let one = inside.iter().any(|t| {
+            t["data"]["url"]
+                .as_str()
+                .is_some_and(|u| u.ends_with("/one-a"))
+        });
+        assert_eq!(
+            inside.len(),
+            if one { 4 } else { 2 },
+            "tabs stay in their window: {state:#}"
+        );
+    }
+    let pinned: Vec<&str> = tabs
+        .iter()
+        .filter(|t| t["data"]["pinned"] == true)
+        .filter_map(|t| t["data"]["url"].as_str())
+        .collect();
+    assert_eq!(pinned.len(), 1, "{state:#}");
+    assert!(pinned[0].ends_with("/page/one-pinned"));
+    let groups = items(&state, "group");
+    assert_eq!(groups.len(), 1, "{state:#}");
+    assert_eq!(groups[0]["data"]["title"], "Research");
+    assert_eq!(groups[0]["data"]["color"], "blue");
+    let grouped: BTreeSet<String> = tabs
+        .iter()
+        .filter(|t| t["data"]["group"] == groups[0]["key"])
+        .filter_map(|t| t["data"]["url"].as_str().map(str::to_owned))
+        .collect();
+    let in_group: BTreeSet<String> = fixture["windows"][0]["group"]["urls"]
+        .as_array()
+        .expect("group urls")
+        .iter()
+        .map(|u| u.as_str().expect("url").to_owned())
+        .collect();
+    assert_eq!(grouped, in_group);
+    let text = state.to_string();
+    for absent in [
+        "hunter2",
+        "chrome://",
+        "about:blank",
+        "/private/",
+        "incognito-page",
+    ] {
+        assert!(
+            !text.contains(absent),
+            "{absent} must not be captured: {state:#}"
+        );
+    }
+    eprintln!("incognito: {}", fixture["incognito"]);
+
+    // The browser closes: dead at once, and the next snapshot keeps its tabs, stale.
+    driver.call(json!({"cmd": "close"}));
+    wait_for(Duration::from_secs(5), || {
+        addin(&daemon).filter(|a| a["liveness"] == "dead")
+    })
+    .expect("the add-in is dead as soon as the browser closed");
+    let (_, stale, stale_state) = save(&daemon);
+    assert_eq!(stale["status"], "stale", "{stale}");
+    assert_eq!(urls(&items(&stale_state, "tab")), expected);
+
+    // A fresh profile: restore opens the windows, tabs, pinned state and group.
+    driver.launch(&daemon, &profiles.path().join("two"));
+    settled(&daemon);
+    let report = daemon.json(&["restore", &first.to_string(), "--only", ADDIN]);
+    let results = outcomes(&report);
+    assert!(!results.is_empty(), "{report:#}");
+    assert!(results.iter().all(|(_, o)| o == "restored"), "{report:#}");
+    assert_eq!(
+        results.len(),
+        2 + 6 + 1,
+        "two windows, six tabs and the group: {report:#}"
+    );
+    let live = driver.call(json!({"cmd": "live"}));
+    check_live(&live, &fixture);
+
+    // A second restore opens nothing new.
+    let again = daemon.json(&["restore", &first.to_string(), "--only", ADDIN]);
+    let results = outcomes(&again);
+    assert_eq!(results.len(), 9, "{again:#}");
+    assert!(
+        results.iter().all(|(_, o)| o == "already-present"),
+        "{again:#}"
+    );
+    let after = driver.call(json!({"cmd": "live"}));
+    assert_eq!(
+        tab_count(&after),
+        tab_count(&live),
+        "nothing was opened twice"
+    );
+}
+
+fn tab_count(live: &Value) -> usize {
+    live["windows"]
+        .as_array()
+        .map(|w| {
+            w.iter()
+                .map(|w| w["tabs"].as_array().map_or(0, Vec::len))
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+/// The fresh profile now has the fixture's windows (beside its own blank one).
+fn check_live(live: &Value, fixture: &Value) {
+    let windows = live["windows"].as_array().expect("windows");
+    for expected in fixture["windows"].as_array().expect("windows") {
+        let want: BTreeSet<&str> = expected["urls"]
+            .as_array()
+            .expect("urls")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        let window = windows
+            .iter()
+            .find(|w| {
+                w["tabs"].as_array().is_some_and(|t| {
+                    t.iter()
+                        .any(|t| t["url"].as_str().is_some_and(|u| want.contains(u)))
+                })
+            })
+            .unwrap_or_else(|| panic!("no window with {want:?}: {live:#}"));
+        let tabs = window["tabs"].as_array().expect("tabs");
+        let have: BTreeSet<&str> = tabs.iter().filter_map(|t| t["url"].as_str()).collect();
+        assert_eq!(have, want, "the window's tabs: {live:#}");
+        let lazy = tabs.iter().filter(|t| t["discarded"] == true).count();
+        assert!(
+            lazy + 1 >= tabs.len(),
+            "tabs that were not active open unloaded: {live:#}"
+        );
+        for tab in tabs {
+            let url = tab["url"].as_str().unwrap_or_default();
+            let pinned = expected["pinned"]
+                .as_array()
+                .is_some_and(|p| p.iter().any(|p| p == url));
+            assert_eq!(
+                tab["pinned"] == true,
+                pinned,
+                "pinned state of {url}: {live:#}"
+            );
+        }
+        if let Some(group) = expected.get("group") {
+            let g = live["groups"]
+                .as_array()
+                .and_then(|gs| gs.iter().find(|g| g["windowId"] == window["id"]))
+                .unwrap_or_else(|| panic!("the group is back: {live:#}"));
+            assert_eq!(g["title"], group["title"]);
+            assert_eq!(g["color"], group["color"]);
+            let members: BTreeSet<&str> = tabs
+                .iter()
+                .filter(|t| t["groupId"] == g["id"])
+                .filter_map(|t| t["url"].as_str())
+                .collect();
+            let want: BTreeSet<&str> = group["urls"]
+                .as_array()
+                .expect("urls")
+                .iter()
+                .filter_map(Value::as_str)
+                .collect();
+            assert_eq!(members, want, "the group's tabs: {live:#}");
+        }
+    }
+}

@@ -5,13 +5,13 @@ import { startPolling } from './lib/commands.js';
 import { ensure, heartbeat, onRegistered, usePairing } from './lib/connection.js';
 import { schedule } from './lib/push.js';
 import { plan, restore } from './lib/restore.js';
-import { capture } from './lib/capture.js';
+import { capture, tabUrl } from './lib/capture.js';
 import { loadSettings } from './lib/settings.js';
 
 const ALARM = 'chauffeur-heartbeat';
 
 // For the service worker's console and the tests: the add-in's own verbs.
-globalThis.chauffeur = { plan, restore, capture: async () => capture(await loadSettings()) };
+globalThis.chauffeur = { plan, restore, tabUrl, capture: async () => capture(await loadSettings()) };
 
 for (const event of [
   api.tabs.onCreated, api.tabs.onRemoved, api.tabs.onMoved, api.tabs.onAttached,

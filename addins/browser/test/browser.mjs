@@ -43,7 +43,11 @@ export function live(browser) {
         id: w.id,
         incognito: w.incognito,
         tabs: w.tabs.map((t) => ({
-          url: t.url || t.pendingUrl, pinned: t.pinned, groupId: t.groupId, discarded: t.discarded, active: t.active,
+          url: globalThis.chauffeur.tabUrl(t),
+          pinned: t.pinned,
+          groupId: t.groupId,
+          lazy: t.discarded || (t.url || t.pendingUrl || '').startsWith(chrome.runtime.getURL('lazy.html')),
+          active: t.active,
         })),
       })),
       groups: groups.map((g) => ({ id: g.id, windowId: g.windowId, title: g.title, color: g.color, collapsed: g.collapsed })),

@@ -182,7 +182,7 @@ fn check_live(live: &Value, fixture: &Value) {
         let tabs = window["tabs"].as_array().expect("tabs");
         let have: BTreeSet<&str> = tabs.iter().filter_map(|t| t["url"].as_str()).collect();
         assert_eq!(have, want, "the window's tabs: {live:#}");
-        let lazy = tabs.iter().filter(|t| t["discarded"] == true).count();
+        let lazy = tabs.iter().filter(|t| t["lazy"] == true).count();
         assert!(
             lazy + 1 >= tabs.len(),
             "tabs that were not active open unloaded: {live:#}"

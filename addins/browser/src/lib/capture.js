@@ -5,9 +5,18 @@ import { isIgnored, stripCredentials } from './urls.js';
 
 export const SCHEMA = 1;
 
-/** The URL a tab shows or is about to show, without credentials. */
+const LAZY = api.runtime.getURL('lazy.html');
+
+/** The address of a tab that loads `url` when it is first shown (see lazy.js). */
+export function lazyUrl(url, title) {
+  return `${LAZY}#${encodeURIComponent(title ?? '')}#${encodeURIComponent(url)}`;
+}
+
+/** The URL a tab shows or is about to show (a lazy tab's real one), without credentials. */
 export function tabUrl(tab) {
-  return stripCredentials(tab.url || tab.pendingUrl || '');
+  let url = tab.url || tab.pendingUrl || '';
+  if (url.startsWith(`${LAZY}#`)) url = decodeURIComponent(url.split('#')[2] ?? '');
+  return stripCredentials(url);
 }
 
 /** Normal, non-private windows with their tabs. */

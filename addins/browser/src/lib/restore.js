@@ -1,7 +1,7 @@
 // plan and restore: open what is missing, leave what is there (DESIGN 2 and 6).
 import { api, hasTabGroups, isFirefox } from './api.js';
 import { assignWindowKey, keyOfWindow } from './keys.js';
-import { liveWindows, tabUrl } from './capture.js';
+import { lazyUrl, liveWindows, tabUrl } from './capture.js';
 
 /** The items `only` picks: each named item, everything below it, the tabs of a picked group,
  * and the window around a picked tab or group (it has to exist to hold them). */
@@ -125,42 +125,27 @@ export async function plan(state, options) {
   return { actions };
 }
 
-/** Waits until a new tab has committed its URL (so discarding keeps it), then discards it. */
-async function discardWhenCommitted(tabId, url) {
-  const deadline = Date.now() + 10000;
-  while (Date.now() < deadline) {
-    try {
-      const tab = await api.tabs.get(tabId);
-      if (tab.url && tab.url !== 'about:blank' && (tab.url === url || tab.status === 'complete')) {
-        await api.tabs.discard(tabId);
-        return;
-      }
-    } catch {
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 async function openTab(windowId, t, lazy) {
   const props = { windowId, url: t.data.url, pinned: Boolean(t.data.pinned), active: false };
   if (lazy && isFirefox && !props.pinned) {
     props.discarded = true;
     props.title = t.title;
+  } else if (lazy && !isFirefox) {
+    props.url = lazyUrl(t.data.url, t.title);
   }
   const tab = await api.tabs.create(props);
   if (t.data.muted) await api.tabs.update(tab.id, { muted: true });
   return tab;
 }
 
-/** Restores the selected items; `{results: [{key, outcome, message}]}`. */
+/** Restores the selected items (inactive tabs lazily: Chromium gets lazy.html placeholders,
+ * which share the extension's process, Firefox discarded tabs); `{results: [{key, outcome, message}]}`. */
 export async function restore(state, options) {
   const items = selectItems(state?.items ?? [], options?.only);
   const windows = shape(items);
   const live = await liveWindows();
   const match = await matchWindows(windows, live);
   const results = [];
-  const discards = [];
   for (const w of windows) {
     let lw = match.get(w.item.key);
     let blank = null;
@@ -185,6 +170,7 @@ export async function restore(state, options) {
     }
     const present = presentTabs(w.tabs, lw.tabs);
     const tabIds = new Map();
+    const opening = [];
     let activeId = null;
     for (const t of w.tabs) {
       const here = present.get(t.key);
@@ -193,22 +179,21 @@ export async function restore(state, options) {
         results.push({ key: t.key, outcome: 'already-present', message: `tab ${here.id}` });
         continue;
       }
-      try {
-        const lazy = !t.data?.active;
-        const tab = await openTab(lw.id, t, lazy);
-        tabIds.set(t.key, tab.id);
-        if (t.data?.active) activeId = tab.id;
-        if (lazy && !isFirefox) discards.push(discardWhenCommitted(tab.id, t.data.url));
-        results.push({ key: t.key, outcome: 'restored', message: `tab ${tab.id}` });
-      } catch (e) {
-        results.push({ key: t.key, outcome: 'failed', message: String(e?.message ?? e) });
-      }
+      opening.push(openTab(lw.id, t, !t.data?.active).then(
+        (tab) => {
+          tabIds.set(t.key, tab.id);
+          if (t.data?.active) activeId = tab.id;
+          return { key: t.key, outcome: 'restored', message: `tab ${tab.id}` };
+        },
+        (e) => ({ key: t.key, outcome: 'failed', message: String(e?.message ?? e) }),
+      ));
     }
+    // Sent together; the browser carries them out in order, so tabs keep their order.
+    results.push(...(await Promise.all(opening)));
     if (activeId !== null) await api.tabs.update(activeId, { active: true }).catch(() => {});
     if (blank !== null && tabIds.size > 0) await api.tabs.remove(blank).catch(() => {});
     for (const g of w.groups) results.push(await restoreGroup(lw.id, g, w.tabs, tabIds));
   }
-  await Promise.all(discards);
   return { results };
 }
 

@@ -125,6 +125,10 @@ impl Addin {
 #[derive(Default)]
 struct Inner {
     addins: BTreeMap<String, Addin>,
+    /// Add-in token → id, so a request finds its add-in without comparing every token.
+    /// The map's keyed hash leaks nothing useful through timing; the match is then
+    /// confirmed in constant time.
+    tokens: HashMap<String, String>,
     pairings: Pairings,
     next_command: u64,
 }
@@ -170,12 +174,12 @@ impl Addins {
     /// Who a bearer token belongs to, other than the user (the server checks that one).
     pub fn caller_for(&self, token: &str) -> Option<Caller> {
         let inner = self.lock();
-        if let Some(addin) = inner
-            .addins
-            .values()
-            .find(|a| a.is_live() && same_token(&a.token, token))
+        if let Some(id) = inner.tokens.get(token)
+            && let Some(addin) = inner.addins.get(id)
+            && addin.is_live()
+            && same_token(&addin.token, token)
         {
-            return Some(Caller::Addin(addin.request.id.clone()));
+            return Some(Caller::Addin(id.clone()));
         }
         inner
             .pairings
@@ -217,6 +221,9 @@ impl Addins {
             return Err(AddinError::AlreadyRegistered(request.id));
         }
         let previous = inner.addins.remove(&request.id);
+        if let Some(old) = &previous {
+            inner.tokens.remove(&old.token);
+        }
         let (held, seq) = match previous {
             Some(old) if renewal => (old.held, old.seq),
             Some(old) => (old.held, 0),
@@ -233,6 +240,7 @@ impl Addins {
             core_version: env!("CARGO_PKG_VERSION").to_owned(),
         };
         let id = request.id.clone();
+        inner.tokens.insert(token.clone(), id.clone());
         inner.addins.insert(
             id.clone(),
             Addin {
@@ -258,7 +266,14 @@ impl Addins {
 
     /// Removes an add-in; commands waiting for it fail.
     pub fn unregister(&self, id: &str) -> Result<(), AddinError> {
-        let removed = self.lock().addins.remove(id);
+        let removed = {
+            let mut inner = self.lock();
+            let removed = inner.addins.remove(id);
+            if let Some(addin) = &removed {
+                inner.tokens.remove(&addin.token);
+            }
+            removed
+        };
         match removed {
             Some(addin) => {
                 fail_pending(addin.pending, "the add-in unregistered");

@@ -305,3 +305,63 @@ fn is_zombie(pid: i32) -> bool {
         })
         .unwrap_or(true)
 }
+
+/// One keep-alive HTTP/1.1 connection to the daemon, for many requests in a row.
+pub struct KeepAlive {
+    stream: std::io::BufReader<TcpStream>,
+    host: String,
+}
+
+impl KeepAlive {
+    /// Connects to the daemon on `port`.
+    pub fn connect(port: u16) -> KeepAlive {
+        let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        stream.set_nodelay(true).expect("nodelay");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .expect("timeout");
+        KeepAlive {
+            stream: std::io::BufReader::new(stream),
+            host: format!("127.0.0.1:{port}"),
+        }
+    }
+
+    /// Sends one request and reads the answer; returns the status and the body.
+    pub fn send(&mut self, method: &str, path: &str, token: &str, body: &[u8]) -> (u16, Vec<u8>) {
+        use std::io::BufRead;
+        let head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            self.host,
+            body.len()
+        );
+        let stream = self.stream.get_mut();
+        stream.write_all(head.as_bytes()).expect("write");
+        stream.write_all(body).expect("write body");
+        let mut status = 0;
+        let mut length = 0;
+        let mut line = String::new();
+        loop {
+            line.clear();
+            self.stream.read_line(&mut line).expect("read header");
+            let trimmed = line.trim_end();
+            if trimmed.is_empty() {
+                break;
+            }
+            if status == 0 {
+                status = trimmed
+                    .split_whitespace()
+                    .nth(1)
+                    .and_then(|s| s.parse().ok())
+                    .expect("status line");
+            } else if let Some((name, value)) = trimmed.split_once(':')
+                && name.eq_ignore_ascii_case("content-length")
+            {
+                length = value.trim().parse().expect("length");
+            }
+        }
+        let mut answer = vec![0; length];
+        self.stream.read_exact(&mut answer).expect("body");
+        (status, answer)
+    }
+}

@@ -82,7 +82,6 @@ fn main() {
 }
 
 /// Where the time of one save goes, for the record.
-#[allow(dead_code)]
 fn breakdown() {
     let states: Vec<_> = (0..8).map(|i| synth::state(i, 100 * 1024)).collect();
     let t = Instant::now();

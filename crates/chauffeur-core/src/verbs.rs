@@ -32,6 +32,19 @@ pub struct Describe {
     pub functions: Vec<String>,
 }
 
+impl Describe {
+    /// A provider that captures, plans and restores, with no extra functions.
+    pub fn all_verbs(name: &str, version: &str, schema: u32) -> Self {
+        Describe {
+            name: name.to_owned(),
+            version: version.to_owned(),
+            schema,
+            capabilities: vec!["capture".into(), "plan".into(), "restore".into()],
+            functions: Vec::new(),
+        }
+    }
+}
+
 /// Options passed to `capture`, `plan` and `restore`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

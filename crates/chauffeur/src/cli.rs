@@ -31,9 +31,12 @@ pub enum Command {
     },
     /// List snapshots, newest first.
     List {
-        /// Show only the newest N.
-        #[arg(long, short = 'n')]
-        limit: Option<usize>,
+        /// Show the newest N.
+        #[arg(long, short = 'n', default_value_t = 50, conflicts_with = "all")]
+        limit: usize,
+        /// Show every snapshot.
+        #[arg(long)]
+        all: bool,
     },
     /// Show one snapshot: its sections and items.
     Show {

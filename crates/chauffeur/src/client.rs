@@ -102,11 +102,7 @@ impl Client {
         path: &str,
         body: &impl Serialize,
     ) -> Result<T, CliError> {
-        let request = self
-            .agent
-            .post(self.url(path))
-            .header("Authorization", self.bearer());
-        self.answer(request.send_json(body))
+        self.send_json(self.agent.post(self.url(path)), body)
     }
 
     /// `PATCH path` with a JSON body.
@@ -115,10 +111,15 @@ impl Client {
         path: &str,
         body: &impl Serialize,
     ) -> Result<T, CliError> {
-        let request = self
-            .agent
-            .patch(self.url(path))
-            .header("Authorization", self.bearer());
+        self.send_json(self.agent.patch(self.url(path)), body)
+    }
+
+    fn send_json<T: DeserializeOwned>(
+        &self,
+        request: ureq::RequestBuilder<ureq::typestate::WithBody>,
+        body: &impl Serialize,
+    ) -> Result<T, CliError> {
+        let request = request.header("Authorization", self.bearer());
         self.answer(request.send_json(body))
     }
 

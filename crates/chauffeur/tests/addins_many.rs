@@ -28,8 +28,12 @@ fn two_hundred_addins_heartbeating_are_all_alive() {
                         let id = format!("addin-{n:03}");
                         let body = json!({"id": id, "type": "push", "name": id, "version": "1",
                             "protocols": [1], "capabilities": ["capture"]});
-                        let (status, answer) =
-                            http.send("POST", "/register", &daemon.token, body.to_string().as_bytes());
+                        let (status, answer) = http.send(
+                            "POST",
+                            "/register",
+                            &daemon.token,
+                            body.to_string().as_bytes(),
+                        );
                         assert_eq!(status, 201, "{}", String::from_utf8_lossy(&answer));
                         let reply: Value = serde_json::from_slice(&answer).expect("json");
                         (id, reply["token"].as_str().expect("token").to_owned())
@@ -39,7 +43,8 @@ fn two_hundred_addins_heartbeating_are_all_alive() {
                 let mut beats = 0;
                 while Instant::now() < until {
                     for (id, token) in &mine {
-                        let (status, answer) = http.send("POST", &format!("/plugin/alive/{id}"), token, b"");
+                        let (status, answer) =
+                            http.send("POST", &format!("/plugin/alive/{id}"), token, b"");
                         assert_eq!(status, 204, "{}", String::from_utf8_lossy(&answer));
                         beats += 1;
                     }

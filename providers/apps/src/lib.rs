@@ -31,13 +31,7 @@ pub struct AppsProvider;
 
 impl Plugin for AppsProvider {
     fn describe(&self) -> Describe {
-        Describe {
-            name: NAME.to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            schema: SCHEMA,
-            capabilities: vec!["capture".into(), "plan".into(), "restore".into()],
-            functions: Vec::new(),
-        }
+        Describe::all_verbs(NAME, env!("CARGO_PKG_VERSION"), SCHEMA)
     }
 
     fn capture(&self, options: CallOptions) -> Result<Envelope, PluginError> {

@@ -26,7 +26,7 @@ pub fn run(ctx: &Ctx, command: Command) -> Result<(), CliError> {
         Command::Daemon => Err(CliError::usage("`daemon` is handled by main")),
         Command::Status => system::status(ctx),
         Command::Save { name } => snapshots::save(ctx, name),
-        Command::List { limit } => snapshots::list(ctx, limit),
+        Command::List { limit, all } => snapshots::list(ctx, (!all).then_some(limit)),
         Command::Show { snapshot } => snapshots::show(ctx, &snapshot),
         Command::Diff { from, to } => snapshots::diff(ctx, from.as_deref(), to.as_deref()),
         Command::Restore {

@@ -1,9 +1,10 @@
-//! Browser benchmarks for docs/performance.md (ignored by default; run with
-//! `cargo test --release -p chauffeur --test browser_bench -- --ignored --nocapture`):
+//! Browser benchmarks for docs/performance.md (`cargo bench -p chauffeur --bench browser`):
 //! a lazy restore of 200 tabs in 4 windows (time until every tab exists, browser memory
 //! after), and with 500 tabs open the time from a tab change to the new state in the daemon.
 
+#[path = "../tests/browser_support/mod.rs"]
 mod browser_support;
+#[path = "../tests/common/mod.rs"]
 mod common;
 
 use std::time::{Duration, Instant};
@@ -14,9 +15,7 @@ use serde_json::json;
 
 const CONFIG: &str = "[capture]\nauto_snapshot_minutes = 0\n[daemon]\nshutdown_snapshot = false\n";
 
-#[test]
-#[ignore = "benchmark: run explicitly"]
-fn restore_200_tabs_and_push_latency_with_500() {
+fn main() {
     let daemon = Daemon::start(CONFIG);
     let mut driver = Driver::start(&daemon);
     let profiles = tempfile::tempdir().expect("profiles");

@@ -1,11 +1,38 @@
 // Debian's Chromium with the unpacked extension in a persistent profile, and calls into the
 // extension's service worker (where the chrome.* APIs are).
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
-/** Launches Chromium on `profile` with the extension in `extensionDir`. */
+/** The extension's fixed Chromium id (the `key` in manifests.mjs). */
+export const EXTENSION_ID = 'eoogedgimkekgimmpbnjflbkiampkblj';
+
+/**
+ * Allows the extension in incognito windows, as the user's "Allow in Incognito" switch in
+ * chrome://extensions does: Chromium keeps that per extension in the profile's
+ * `Default/Preferences` as `extensions.settings.ID.incognito`. On Linux the MACs of tracked
+ * preferences are not enforced, so a value written before launch is kept (and, for an
+ * unpacked extension, survives it being loaded with --load-extension).
+ */
+function allowIncognito(profile) {
+  const dir = join(profile, 'Default');
+  const file = join(dir, 'Preferences');
+  mkdirSync(dir, { recursive: true });
+  let prefs = {};
+  try {
+    prefs = JSON.parse(readFileSync(file, 'utf8'));
+  } catch { /* a fresh profile */ }
+  prefs.extensions ??= {};
+  prefs.extensions.settings ??= {};
+  prefs.extensions.settings[EXTENSION_ID] = { ...prefs.extensions.settings[EXTENSION_ID], incognito: true };
+  writeFileSync(file, JSON.stringify(prefs));
+}
+
+/** Launches Chromium on `profile` with the extension in `extensionDir`, allowed in incognito. */
 export async function launch(profile, extensionDir) {
+  allowIncognito(profile);
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: false,
@@ -25,6 +52,10 @@ export async function launch(profile, extensionDir) {
   });
   let [worker] = context.serviceWorkers();
   worker ??= await context.waitForEvent('serviceworker', { timeout: 30000 });
+  if (!(await worker.evaluate(() => chrome.extension.isAllowedIncognitoAccess()))) {
+    await context.close();
+    throw new Error(`the extension is not allowed in incognito although ${profile}/Default/Preferences says so`);
+  }
   return { context, worker, profile };
 }
 
@@ -33,7 +64,7 @@ export function inWorker(browser, fn, arg) {
   return browser.worker.evaluate(fn, arg);
 }
 
-/** Windows, tabs and groups as the extension sees them (normal windows only). */
+/** Windows (incognito ones too), tabs and groups as the extension sees them (normal windows only). */
 export function live(browser) {
   return inWorker(browser, async () => {
     const windows = await chrome.windows.getAll({ populate: true, windowTypes: ['normal'] });

@@ -1,7 +1,8 @@
 // Drives Chromium with the extension for crates/chauffeur/tests/browser_*.rs: one JSON
 // command per line on stdin, one JSON answer per line on stdout.
-//   {"cmd":"launch","profile":DIR}    start Chromium on a profile
-//   {"cmd":"fixture"}                 two windows, a pinned tab, a group, ignored tabs
+//   {"cmd":"launch","profile":DIR}    start Chromium on a profile (extension allowed in incognito)
+//   {"cmd":"fixture"}                 two windows, a pinned tab, a group, ignored tabs, a
+//                                     private window
 //   {"cmd":"populate","windows":W,"tabs":T}  W windows of T (discarded) tabs
 //   {"cmd":"touch"}                   open one more tab (a change to push)
 //   {"cmd":"live"}                    windows, tabs, groups as the extension sees them
@@ -38,16 +39,18 @@ async function fixture() {
     await chrome.tabs.create({ windowId: two.id, url: 'about:blank' });
     return { pinned: pinned.id };
   }, { base, ignore: [...DEFAULT_IGNORE, `${base}/private/`] });
-  let incognito;
-  try {
-    incognito = await inWorker(browser, async ({ base }) => {
-      const w = await chrome.windows.create({ incognito: true, url: `${base}/page/incognito-page` });
-      const all = await chrome.windows.getAll({});
-      return { created: Boolean(w), visibleToExtension: all.some((x) => x.incognito) };
-    }, { base });
-  } catch (e) {
-    incognito = { created: false, error: String(e.message ?? e) };
-  }
+  // A private window the extension can see (launch allowed it in incognito): the capture
+  // must leave it out.
+  const incognito = await inWorker(browser, async ({ base }) => {
+    const w = await chrome.windows.create({ incognito: true, url: `${base}/page/incognito-page` });
+    const all = await chrome.windows.getAll({ populate: true, windowTypes: ['normal'] });
+    const seen = all.find((x) => x.id === w.id);
+    return {
+      id: w.id,
+      incognito: Boolean(seen?.incognito),
+      urls: (seen?.tabs ?? []).map((t) => globalThis.chauffeur.tabUrl(t)),
+    };
+  }, { base });
   return {
     base,
     incognito,

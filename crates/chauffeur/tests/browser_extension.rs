@@ -1,6 +1,7 @@
 //! The browser add-in in Debian's Chromium against a real daemon: capture of two windows with
-//! a pinned tab and a group (private windows and ignored URLs left out), the browser closing
-//! (dead at once, state kept stale), and restore into a fresh profile, twice.
+//! a pinned tab and a group (a private window the extension can see and ignored URLs left
+//! out), the browser closing (dead at once, state kept stale), and restore into a fresh
+//! profile, twice.
 
 mod browser_support;
 mod common;
@@ -30,8 +31,33 @@ fn captures_survives_close_and_restores_into_a_fresh_profile() {
     driver.launch(&daemon, &profiles.path().join("one"));
     settled(&daemon);
     let fixture = driver.call(json!({"cmd": "fixture"}));
+    // The extension is allowed in incognito (the driver seeds the profile so) and sees the
+    // private window with its page, so leaving it out is the capture's doing.
+    let private = &fixture["incognito"];
+    assert_eq!(private["incognito"], true, "{fixture:#}");
+    let private_urls: Vec<&str> = private["urls"]
+        .as_array()
+        .expect("private urls")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        private_urls
+            .iter()
+            .any(|u| u.ends_with("/page/incognito-page")),
+        "the extension sees the private tab: {fixture:#}"
+    );
     settled(&daemon);
     let (first, section, state) = save(&daemon);
+    let open = driver.call(json!({"cmd": "live"}));
+    assert!(
+        open["windows"]
+            .as_array()
+            .expect("windows")
+            .iter()
+            .any(|w| w["id"] == private["id"] && w["incognito"] == true),
+        "the private window was still open when the snapshot was taken: {open:#}"
+    );
     assert_eq!(section["status"], "ok", "{section}");
     let windows = items(&state, "window");
     assert_eq!(windows.len(), 2, "exactly the two windows: {state:#}");
@@ -106,7 +132,6 @@ fn captures_survives_close_and_restores_into_a_fresh_profile() {
             "{absent} must not be captured: {state:#}"
         );
     }
-    eprintln!("incognito: {}", fixture["incognito"]);
 
     // The browser closes: dead at once, and the next snapshot keeps its tabs, stale.
     driver.call(json!({"cmd": "close"}));

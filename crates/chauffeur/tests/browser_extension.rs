@@ -1,7 +1,7 @@
 //! The browser add-in in Debian's Chromium against a real daemon: capture of two windows with
 //! a pinned tab and a group (a private window the extension can see and ignored URLs left
-//! out), the browser closing (dead at once, state kept stale), and restore into a fresh
-//! profile, twice.
+//! out), the browser closing (dead at once, state kept stale), restore into a fresh profile,
+//! twice, and selective restore of one window or one tab group into fresh profiles.
 
 mod browser_support;
 mod common;
@@ -244,4 +244,150 @@ fn check_live(live: &Value, fixture: &Value) {
             assert_eq!(members, want, "the group's tabs: {live:#}");
         }
     }
+}
+
+/// The fixture's windows in the browser now: each live window holding any of `urls`, with the
+/// set of its tab URLs.
+fn windows_with<'a>(
+    live: &'a Value,
+    urls: &BTreeSet<String>,
+) -> Vec<(&'a Value, BTreeSet<String>)> {
+    live["windows"]
+        .as_array()
+        .expect("windows")
+        .iter()
+        .map(|w| {
+            let tabs: BTreeSet<String> = w["tabs"]
+                .as_array()
+                .expect("tabs")
+                .iter()
+                .filter_map(|t| t["url"].as_str().map(str::to_owned))
+                .collect();
+            (w, tabs)
+        })
+        .filter(|(_, tabs)| tabs.iter().any(|u| urls.contains(u)))
+        .collect()
+}
+
+#[test]
+fn restores_only_one_window_or_one_group() {
+    let daemon = Daemon::start(CONFIG);
+    let mut driver = Driver::start(&daemon);
+    let profiles = tempfile::tempdir().expect("profiles");
+
+    driver.launch(&daemon, &profiles.path().join("source"));
+    settled(&daemon);
+    driver.call(json!({"cmd": "fixture"}));
+    settled(&daemon);
+    let (snapshot, section, state) = save(&daemon);
+    assert_eq!(section["status"], "ok", "{section}");
+    driver.call(json!({"cmd": "close"}));
+    let tabs = items(&state, "tab");
+    let all = urls(&tabs);
+    let window_of = |suffix: &str| {
+        tabs.iter()
+            .find(|t| {
+                t["data"]["url"]
+                    .as_str()
+                    .is_some_and(|u| u.ends_with(suffix))
+            })
+            .map(|t| t["parent"].as_str().expect("parent").to_owned())
+            .unwrap_or_else(|| panic!("no tab {suffix}: {state:#}"))
+    };
+    let (one, two) = (window_of("/page/one-a"), window_of("/page/two-a"));
+    let tabs_of = |window: &str| -> Vec<&Value> {
+        tabs.iter()
+            .copied()
+            .filter(|t| t["parent"] == window)
+            .collect()
+    };
+    let groups = items(&state, "group");
+    assert_eq!(groups.len(), 1, "{state:#}");
+    let group = groups[0]["key"].as_str().expect("group key").to_owned();
+    let grouped: Vec<&Value> = tabs
+        .iter()
+        .copied()
+        .filter(|t| t["data"]["group"] == group.as_str())
+        .collect();
+    assert_eq!(grouped.len(), 2, "{state:#}");
+
+    // One window: it comes back with its tabs, the other window does not.
+    driver.launch(&daemon, &profiles.path().join("window"));
+    settled(&daemon);
+    let only = format!("{ADDIN}:{two}");
+    let report = daemon.json(&["restore", &snapshot.to_string(), "--only", &only]);
+    let results = outcomes(&report);
+    let mut want: BTreeSet<String> = tabs_of(&two)
+        .iter()
+        .map(|t| t["key"].as_str().expect("key").to_owned())
+        .collect();
+    want.insert(two.clone());
+    assert_eq!(
+        results
+            .iter()
+            .map(|(k, _)| k.clone())
+            .collect::<BTreeSet<_>>(),
+        want,
+        "the window and its tabs, nothing else: {report:#}"
+    );
+    assert!(results.iter().all(|(_, o)| o == "restored"), "{report:#}");
+    let live = driver.call(json!({"cmd": "live"}));
+    let back = windows_with(&live, &all);
+    assert_eq!(back.len(), 1, "one window came back: {live:#}");
+    assert_eq!(
+        back[0].1,
+        urls(&tabs_of(&two)),
+        "with its tabs only: {live:#}"
+    );
+    driver.call(json!({"cmd": "close"}));
+
+    // One group: its tabs in their window, in the group; not the window's other tabs, not
+    // the other window.
+    driver.launch(&daemon, &profiles.path().join("group"));
+    settled(&daemon);
+    let only = format!("{ADDIN}:{group}");
+    let report = daemon.json(&["restore", &snapshot.to_string(), "--only", &only]);
+    let results = outcomes(&report);
+    let mut want: BTreeSet<String> = grouped
+        .iter()
+        .map(|t| t["key"].as_str().expect("key").to_owned())
+        .collect();
+    want.insert(group.clone());
+    want.insert(one.clone());
+    assert_eq!(
+        results
+            .iter()
+            .map(|(k, _)| k.clone())
+            .collect::<BTreeSet<_>>(),
+        want,
+        "the group, its tabs and its window, nothing else: {report:#}"
+    );
+    assert!(results.iter().all(|(_, o)| o == "restored"), "{report:#}");
+    let live = driver.call(json!({"cmd": "live"}));
+    let back = windows_with(&live, &all);
+    assert_eq!(back.len(), 1, "one window came back: {live:#}");
+    let (window, have) = &back[0];
+    assert_eq!(
+        *have,
+        urls(&grouped),
+        "with the group's tabs only: {live:#}"
+    );
+    let g = live["groups"]
+        .as_array()
+        .and_then(|gs| gs.iter().find(|g| g["windowId"] == window["id"]))
+        .unwrap_or_else(|| panic!("the group is back: {live:#}"));
+    assert_eq!(g["title"], groups[0]["data"]["title"]);
+    assert_eq!(g["color"], groups[0]["data"]["color"]);
+    let members: BTreeSet<String> = window["tabs"]
+        .as_array()
+        .expect("tabs")
+        .iter()
+        .filter(|t| t["groupId"] == g["id"])
+        .filter_map(|t| t["url"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(
+        members,
+        urls(&grouped),
+        "the group holds its tabs: {live:#}"
+    );
 }

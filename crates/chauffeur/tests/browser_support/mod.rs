@@ -8,6 +8,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -22,6 +23,10 @@ pub fn addin_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../addins/browser")
 }
 
+/// One driver (and so one Chromium) at a time in a test binary: on two shared cores two
+/// browsers at once make the timing-based waits flaky.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
 /// The node driver and the browser it runs (both stopped on drop).
 pub struct Driver {
     child: Child,
@@ -30,11 +35,17 @@ pub struct Driver {
     profiles: Vec<PathBuf>,
     /// The loopback URL the test pages are served from.
     pub base: String,
+    /// Released after `drop` stopped the driver and the browser.
+    _turn: MutexGuard<'static, ()>,
 }
 
 impl Driver {
     /// Builds the extension and starts the driver with `CHAUFFEUR_HOME` of the daemon.
     pub fn start(daemon: &Daemon) -> Driver {
+        // A test that panicked while holding it has still cleaned up in `drop`.
+        let turn = ONE_AT_A_TIME
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let chromium =
             std::env::var("CHROMIUM_PATH").unwrap_or_else(|_| "/usr/bin/chromium".into());
         assert!(
@@ -81,6 +92,7 @@ impl Driver {
             lines,
             profiles: Vec::new(),
             base: String::new(),
+            _turn: turn,
         };
         let hello = driver.next_line(Duration::from_secs(30));
         driver.base = hello["base"].as_str().expect("base").to_owned();

@@ -64,7 +64,7 @@ fn acknowledged_snapshots_survive_sigkill() {
         "the stream saved something ({})",
         acknowledged.len()
     );
-    let list = daemon.json(&["list"]);
+    let list = daemon.json(&["list", "--all"]);
     let stored: Vec<i64> = list
         .as_array()
         .expect("list")

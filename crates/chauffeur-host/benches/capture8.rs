@@ -15,6 +15,9 @@
 //!
 //! `cargo bench -p chauffeur-host --bench capture8`
 
+// criterion_group! generates a public function that cannot carry a doc comment.
+#![allow(missing_docs)]
+
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

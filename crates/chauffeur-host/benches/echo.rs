@@ -4,6 +4,9 @@
 //! Needs the release artifacts first:
 //! `cargo build --release -p chauffeur -p rust_inproc && cargo bench -p chauffeur-host --bench echo`
 
+// criterion_group! generates a public function that cannot carry a doc comment.
+#![allow(missing_docs)]
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;

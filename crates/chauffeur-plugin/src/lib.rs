@@ -30,6 +30,7 @@ pub use serde_json;
 #[macro_export]
 macro_rules! plugin_vtable {
     ($vis:vis mod $module:ident, name = $name:literal, plugin = $ctor:expr) => {
+        #[doc = concat!("The C ABI functions of the `", $name, "` plugin, and its table.")]
         $vis mod $module {
             #[allow(unused_imports)]
             use super::*;

@@ -2,6 +2,9 @@
 //!
 //! `cargo bench -p chauffeur-store --bench store`
 
+// criterion_group! generates a public function that cannot carry a doc comment.
+#![allow(missing_docs)]
+
 #[path = "support/synth.rs"]
 mod synth;
 

@@ -3,6 +3,9 @@
 //!
 //! `cargo bench -p chauffeur-provider-tmux --bench tmux`
 
+// criterion_group! generates a public function that cannot carry a doc comment.
+#![allow(missing_docs)]
+
 use std::process::Command;
 use std::time::Duration;
 

@@ -1,4 +1,8 @@
 //! Every registered add-in, with its token, liveness, pushed state and commands.
+//! The command channel and the liveness timer have files of their own.
+
+mod commands;
+mod timer;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -335,102 +339,6 @@ impl Addins {
         Ok(())
     }
 
-    /// Waits up to `wait` for commands and hands them out.
-    pub async fn poll(&self, id: &str, wait: Duration) -> Result<Vec<Command>, AddinError> {
-        self.touch(id)?;
-        let notify = {
-            let mut inner = self.lock();
-            let addin = live_mut(&mut inner, id)?;
-            if !addin.queue.is_empty() {
-                return Ok(addin.queue.drain(..).collect());
-            }
-            Arc::clone(&addin.poll)
-        };
-        let _ = tokio::time::timeout(wait.min(self.settings.max_poll), notify.notified()).await;
-        let mut inner = self.lock();
-        let addin = live_mut(&mut inner, id)?;
-        addin.last_seen = Instant::now();
-        Ok(addin.queue.drain(..).collect())
-    }
-
-    /// Takes a command's result.
-    pub fn answer(
-        &self,
-        id: &str,
-        command: &str,
-        result: Result<Value, String>,
-    ) -> Result<(), AddinError> {
-        self.touch(id)?;
-        let mut inner = self.lock();
-        let addin = live_mut(&mut inner, id)?;
-        let pending = addin
-            .pending
-            .remove(command)
-            .ok_or_else(|| AddinError::UnknownCommand(command.to_owned()))?;
-        let _ = pending.sender.send(result);
-        Ok(())
-    }
-
-    /// Sends a command to a push add-in and waits for its result until `deadline`; an
-    /// unanswered command marks the add-in unresponsive.
-    pub async fn call_command(
-        &self,
-        id: &str,
-        function: &str,
-        args: Value,
-        deadline: Duration,
-    ) -> Result<Value, ProviderError> {
-        let (sender, receiver) = oneshot::channel();
-        let command_id = {
-            let mut inner = self.lock();
-            inner.next_command += 1;
-            let command_id = format!("c{}", inner.next_command);
-            let addin = inner
-                .addins
-                .get_mut(id)
-                .filter(|a| a.is_live())
-                .ok_or_else(|| ProviderError::NotCallable(format!("add-in {id:?} is not live")))?;
-            addin.queue.push_back(Command {
-                id: command_id.clone(),
-                function: function.to_owned(),
-                args,
-                deadline_ms: deadline.as_millis() as u64,
-            });
-            addin.pending.insert(command_id.clone(), Pending { sender });
-            addin.poll.notify_one();
-            command_id
-        };
-        match tokio::time::timeout(deadline, receiver).await {
-            Ok(Ok(Ok(value))) => Ok(value),
-            Ok(Ok(Err(message))) => Err(ProviderError::Failed(message)),
-            Ok(Err(_)) => Err(ProviderError::NotCallable(format!(
-                "add-in {id:?} went away"
-            ))),
-            Err(_) => {
-                self.command_overdue(id, &command_id);
-                Err(ProviderError::Timeout(deadline))
-            }
-        }
-    }
-
-    fn command_overdue(&self, id: &str, command: &str) {
-        let mut inner = self.lock();
-        let Some(addin) = inner.addins.get_mut(id) else {
-            return;
-        };
-        addin.pending.remove(command);
-        addin.queue.retain(|c| c.id != command);
-        let became = addin.liveness == Liveness::Alive;
-        if became {
-            addin.liveness = Liveness::Unresponsive;
-        }
-        drop(inner);
-        if became {
-            tracing::warn!(addin = %id, %command, "command not answered in time: unresponsive");
-            (self.listener)(id, Liveness::Unresponsive);
-        }
-    }
-
     /// The last state an add-in handed over, when, and its liveness now.
     pub fn held_state(&self, id: &str) -> Option<(Option<Held>, Liveness)> {
         let inner = self.lock();
@@ -505,55 +413,6 @@ impl Addins {
     /// Pairings waiting for approval or registration.
     pub fn pairings(&self) -> Vec<PairingInfo> {
         self.lock().pairings.list(Instant::now())
-    }
-
-    /// Applies every due liveness transition; answers when the next one is due.
-    fn check(&self) -> Option<Instant> {
-        let now = Instant::now();
-        let mut changed = Vec::new();
-        let mut next: Option<Instant> = None;
-        {
-            let mut inner = self.lock();
-            for (id, addin) in inner.addins.iter_mut() {
-                let was = addin.liveness;
-                let is = addin.clock.liveness_at(was, addin.last_seen, now);
-                if is != was {
-                    addin.liveness = is;
-                    if is == Liveness::Dead {
-                        fail_pending(std::mem::take(&mut addin.pending), "the add-in died");
-                        addin.queue.clear();
-                    }
-                    changed.push((id.clone(), is));
-                }
-                if let Some(due) = addin.clock.next_due(is, addin.last_seen) {
-                    next = Some(next.map_or(due, |n| n.min(due)));
-                }
-            }
-        }
-        for (id, liveness) in changed {
-            match liveness {
-                Liveness::Dead => tracing::warn!(addin = %id, "add-in dead"),
-                _ => tracing::warn!(addin = %id, "add-in {}", liveness.as_str()),
-            }
-            (self.listener)(&id, liveness);
-        }
-        next
-    }
-
-    /// Runs the liveness checks for every add-in on one timer, armed for the next due
-    /// transition; with no add-in it sleeps until one registers.
-    pub async fn run_liveness(self: Arc<Self>) {
-        loop {
-            match self.check() {
-                Some(due) => {
-                    tokio::select! {
-                        _ = tokio::time::sleep_until(due) => {}
-                        _ = self.timer.notified() => {}
-                    }
-                }
-                None => self.timer.notified().await,
-            }
-        }
     }
 }
 

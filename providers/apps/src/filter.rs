@@ -96,7 +96,9 @@ impl Filter {
 
     /// Whether a process is captured.
     pub fn keeps(&self, p: &ProcInfo) -> bool {
-        if !self.is_users_program(p) {
+        // A program in a terminal belongs to that terminal (the tmux provider brings it
+        // back in its pane); relaunched detached it would have no terminal to run in.
+        if !self.is_users_program(p) || p.has_terminal() {
             return false;
         }
         let names = names_of(p);
@@ -151,7 +153,17 @@ mod tests {
             start_ticks: 0,
             state: 'S',
             flags: 0,
+            tty_nr: 0,
         }
+    }
+
+    #[test]
+    fn programs_in_a_terminal_are_left_to_the_terminal() {
+        let filter = Filter::new(1000, 1, Settings::default());
+        let mut p = proc_named("/usr/bin/nvim", "nvim");
+        assert!(filter.keeps(&p));
+        p.tty_nr = 34816; // /dev/pts/0
+        assert!(!filter.keeps(&p));
     }
 
     #[test]

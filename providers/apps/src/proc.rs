@@ -30,6 +30,8 @@ pub struct ProcInfo {
     pub state: char,
     /// Kernel task flags (`/proc/PID/stat` field 9).
     pub flags: u64,
+    /// Controlling terminal device (`/proc/PID/stat` field 7); 0 when it has none.
+    pub tty_nr: u64,
 }
 
 impl ProcInfo {
@@ -46,6 +48,11 @@ impl ProcInfo {
     /// True for kernel threads: flagged `PF_KTHREAD`, child of `kthreadd`, or no command line.
     pub fn is_kernel_thread(&self) -> bool {
         self.flags & PF_KTHREAD != 0 || self.ppid == 2 || self.argv.is_empty()
+    }
+
+    /// True when it runs in a terminal (it has a controlling terminal).
+    pub fn has_terminal(&self) -> bool {
+        self.tty_nr != 0
     }
 
     /// True for zombies and dead tasks, which cannot be relaunched or compared.
@@ -94,6 +101,7 @@ pub fn read_process(pid: u32) -> Option<ProcInfo> {
         start_ticks: stat.start_ticks,
         state: stat.state,
         flags: stat.flags,
+        tty_nr: stat.tty_nr,
     })
 }
 
@@ -143,6 +151,8 @@ pub struct Stat {
     pub state: char,
     /// Field 4.
     pub ppid: u32,
+    /// Field 7.
+    pub tty_nr: u64,
     /// Field 9.
     pub flags: u64,
     /// Field 22, in clock ticks after boot.
@@ -159,6 +169,7 @@ pub fn parse_stat(stat: &str) -> Option<Stat> {
     Some(Stat {
         state: field(3)?.chars().next()?,
         ppid: field(4)?.parse().ok()?,
+        tty_nr: field(7)?.parse().ok()?,
         flags: field(9)?.parse().ok()?,
         start_ticks: field(22)?.parse().ok()?,
     })
@@ -211,6 +222,7 @@ mod tests {
         let stat = parse_stat(line).unwrap();
         assert_eq!(stat.state, 'S');
         assert_eq!(stat.ppid, 1);
+        assert_eq!(stat.tty_nr, 0);
         assert_eq!(stat.flags, 4_194_560);
         assert_eq!(stat.start_ticks, 98_765);
     }

@@ -118,7 +118,8 @@ fn shells_are_left_out_but_what_they_run_is_kept() {
     command
         .args(["-c", &format!("sleep {duration}; true")])
         .current_dir(&cwd);
-    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    // Its own session (and so its own process group), without a controlling terminal.
+    common::detach(&mut command);
     let shell = guard.child(command.spawn().unwrap());
     guard.group(shell);
     let sleep_pid = {
@@ -257,4 +258,38 @@ fn a_deleted_executable_is_reported_without_the_kernel_suffix() {
     let (item, data) = item_for_pid(&envelope, pid).unwrap();
     assert_eq!(Path::new(&data.exe), copy);
     assert!(item.key.starts_with("chauffeur-apps-test-deleted-"));
+}
+
+#[test]
+fn a_program_running_in_a_terminal_is_left_to_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let duration = unique_duration();
+    let mut guard = Guard::default();
+    // `script` gives its command a pseudo-terminal as controlling terminal, like a
+    // terminal emulator or a tmux pane does.
+    let mut command = std::process::Command::new("script");
+    command
+        .args(["-qfec", &format!("sleep {duration}"), "/dev/null"])
+        .current_dir(dir.path())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null());
+    common::detach(&mut command);
+    let script = guard.child(command.spawn().expect("script (bsdutils) runs"));
+    guard.group(script);
+    let mut in_terminal = None;
+    wait_until(|| {
+        in_terminal = proc::all_processes()
+            .unwrap()
+            .into_iter()
+            .find(|p| p.argv.get(1) == Some(&duration) && p.exe_name() == "sleep");
+        in_terminal.is_some()
+    });
+    let sleeper = in_terminal.expect("sleep started in the terminal");
+    assert!(sleeper.has_terminal(), "{sleeper:?}");
+
+    let envelope = capture(serde_json::Value::Null);
+    assert!(
+        item_for_pid(&envelope, sleeper.pid).is_none(),
+        "a program in a terminal was captured: {sleeper:?}"
+    );
 }

@@ -254,12 +254,23 @@ impl Sleeper {
 
     /// Starts it with `1000` as argument, in its directory.
     pub fn spawn(&self) -> Child {
-        Command::new(&self.exe)
+        use std::os::unix::process::CommandExt;
+        let mut command = Command::new(&self.exe);
+        command
             .arg("1000")
             .current_dir(self.dir.path())
-            .stdin(Stdio::null())
-            .spawn()
-            .expect("sleeper starts")
+            .stdin(Stdio::null());
+        // Its own session, without the controlling terminal `cargo test` may run in:
+        // `apps` leaves programs in a terminal to the terminal's provider.
+        // SAFETY: setsid is async-signal-safe and touches no memory of the parent.
+        unsafe {
+            command.pre_exec(|| {
+                nix::unistd::setsid()
+                    .map(drop)
+                    .map_err(std::io::Error::from)
+            });
+        }
+        command.spawn().expect("sleeper starts")
     }
 
     /// Pids of running processes of this executable.

@@ -85,18 +85,33 @@ pub fn sleep_exe() -> PathBuf {
         .expect("sleep is installed")
 }
 
-/// Starts `program args...` in `cwd`, quietly.
+/// Runs the child in a new session, without the controlling terminal a developer's
+/// `cargo test` may have: `apps` leaves programs in a terminal to the terminal's provider.
+pub fn detach(command: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: setsid is async-signal-safe and touches no memory of the parent.
+    unsafe {
+        command.pre_exec(|| {
+            nix::unistd::setsid()
+                .map(drop)
+                .map_err(std::io::Error::from)
+        });
+    }
+}
+
+/// Starts `program args...` in `cwd`, quietly, in its own session.
 pub fn spawn(program: &Path, args: &[&str], cwd: &Path) -> Child {
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
-        match Command::new(program)
+        let mut command = Command::new(program);
+        command
             .args(args)
             .current_dir(cwd)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-        {
+            .stderr(Stdio::null());
+        detach(&mut command);
+        match command.spawn() {
             Ok(child) => return child,
             // A freshly copied executable can still be open for writing in a child
             // another test thread forked meanwhile.

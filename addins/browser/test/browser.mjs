@@ -59,6 +59,62 @@ export async function launch(profile, extensionDir) {
   return { context, worker, profile };
 }
 
+/**
+ * Watches the extension's service worker through the DevTools protocol: every
+ * `ServiceWorker.workerVersionUpdated` gives its running status (`starting`, `running`,
+ * `stopping`, `stopped`). The session lives on a blank tab of its own (an ignored URL).
+ */
+async function watchWorker(browser) {
+  if (browser.watch) return browser.watch;
+  const page = await browser.context.newPage();
+  const session = await browser.context.newCDPSession(page);
+  const watch = { session, status: null, starts: 0, waiters: [] };
+  session.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
+    for (const v of versions) {
+      if (!v.scriptURL.startsWith(`chrome-extension://${EXTENSION_ID}/`)) continue;
+      if (v.runningStatus === 'starting' && watch.status !== 'starting') watch.starts += 1;
+      watch.status = v.runningStatus;
+    }
+    watch.waiters = watch.waiters.filter((w) => !w());
+  });
+  await session.send('ServiceWorker.enable');
+  browser.watch = watch;
+  return watch;
+}
+
+function until(watch, test, ms, what) {
+  if (test()) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what}: still ${watch.status} after ${ms} ms`)), ms);
+    watch.waiters.push(() => {
+      if (!test()) return false;
+      clearTimeout(timer);
+      resolve();
+      return true;
+    });
+  });
+}
+
+/**
+ * Stops the extension's service worker as Chromium does when it is idle
+ * (`ServiceWorker.stopAllWorkers`, what chrome://serviceworker-internals' "Stop" calls), and
+ * waits until DevTools reports it `stopped`.
+ */
+export async function stopWorker(browser) {
+  const watch = await watchWorker(browser);
+  await until(watch, () => watch.status === 'running', 10000, 'the worker runs before it is stopped');
+  const starts = watch.starts;
+  await watch.session.send('ServiceWorker.stopAllWorkers');
+  await until(watch, () => watch.status === 'stopped' || watch.starts > starts, 10000, 'the worker stops');
+  return { status: watch.status, starts: watch.starts, restartedAtOnce: watch.starts > starts };
+}
+
+/** The worker's last running status and how many times it started since it was watched. */
+export async function workerStatus(browser) {
+  const watch = await watchWorker(browser);
+  return { status: watch.status, starts: watch.starts };
+}
+
 /** Runs `fn(arg)` inside the service worker. */
 export function inWorker(browser, fn, arg) {
   return browser.worker.evaluate(fn, arg);

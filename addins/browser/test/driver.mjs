@@ -6,12 +6,18 @@
 //   {"cmd":"populate","windows":W,"tabs":T}  W windows of T (discarded) tabs
 //   {"cmd":"touch"}                   open one more tab (a change to push)
 //   {"cmd":"live"}                    windows, tabs, groups as the extension sees them
+//   {"cmd":"stopWorker"}              stop the extension's service worker (as Chromium does
+//                                     when it is idle) and wait until it is stopped
+//   {"cmd":"workerStatus"}            the worker's running status and how often it started
+//   {"cmd":"openTab","name":N}        open /page/N in a new tab as a user would (not through
+//                                     the extension, so only the tab event can wake it)
+//   {"cmd":"closeTab","name":N}       close the tab showing /page/N, as a user would
 //   {"cmd":"memory"}                  PSS of the browser's processes, in KiB
 //   {"cmd":"close"}                   close the browser
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { inWorker, launch, live } from './browser.mjs';
+import { inWorker, launch, live, stopWorker, workerStatus } from './browser.mjs';
 import { browserMemoryKiB } from './memory.mjs';
 import { servePages } from './pages.mjs';
 import { DEFAULT_IGNORE } from '../src/lib/urls.js';
@@ -91,6 +97,22 @@ async function handle(command) {
       return inWorker(browser, async (url) => (await chrome.tabs.create({ url, active: false })).id, `${base}/page/touch-${touches}`);
     case 'live':
       return live(browser);
+    case 'stopWorker':
+      return stopWorker(browser);
+    case 'workerStatus':
+      return workerStatus(browser);
+    case 'openTab': {
+      const page = await browser.context.newPage();
+      await page.goto(`${base}/page/${command.name}`);
+      return { url: page.url() };
+    }
+    case 'closeTab': {
+      const url = `${base}/page/${command.name}`;
+      const page = browser.context.pages().find((p) => p.url() === url);
+      if (!page) throw new Error(`no tab shows ${url}`);
+      await page.close();
+      return { url };
+    }
     case 'memory':
       return { kib: browserMemoryKiB(browser.profile) };
     case 'close':

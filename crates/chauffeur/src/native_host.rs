@@ -2,8 +2,10 @@
 //! (docs/browser.md). It speaks the browser's framing (a native-endian `u32` length, then
 //! JSON) on stdin/stdout, registers the extension as an add-in with the user's token — which
 //! never leaves this process — and hands the extension the add-in's scoped token. While the
-//! browser keeps the port open it heartbeats for it; when stdin closes the browser is gone
-//! and the add-in is marked dead at once.
+//! browser keeps the port open it heartbeats for it. When stdin closes and the browser
+//! process exits, the browser is gone and the add-in is marked dead at once; when the browser
+//! still runs, only its service worker stopped (idle, or reloaded): the registration is left
+//! alive, and the worker resumes it through the next host it starts.
 
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
@@ -22,6 +24,15 @@ const MAX_IN: usize = 1024 * 1024;
 const MAX_OUT: usize = 1024 * 1024;
 /// Request timeout towards the daemon.
 const TIMEOUT: Duration = Duration::from_secs(10);
+/// The heartbeat interval the host asks for. The extension's 30 s alarm wakes a stopped
+/// service worker, which then reconnects; the daemon counts an add-in unresponsive after one
+/// and a half intervals of silence, and the host beats every third of an interval, so a
+/// worker stopped right after a beat is back (10 s + 30 s) before that (45 s).
+const INTERVAL: Duration = Duration::from_secs(30);
+/// How long after stdin closed the host waits for the browser process to exit, to tell a
+/// closing browser from a stopped service worker. Chromium kills a host 2 s after closing
+/// its port, so this stays below that.
+const EXIT_GRACE: Duration = Duration::from_millis(1500);
 
 /// One registration of the extension.
 #[derive(Clone)]
@@ -46,6 +57,8 @@ struct Shared {
 /// already decided who may start us.
 pub fn run(paths: Paths, browser_args: &[String]) -> Result<(), CliError> {
     eprintln!("chauffeur native-host started for {browser_args:?}");
+    // The install script `exec`s us, so the parent is the browser itself.
+    let browser = std::os::unix::process::parent_id();
     let agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .proxy(None)
@@ -64,8 +77,8 @@ pub fn run(paths: Paths, browser_args: &[String]) -> Result<(), CliError> {
         let kind = message["type"].as_str().unwrap_or_default();
         match kind {
             "connect" | "reconnect" => {
-                let browser = message["browser"].as_str().unwrap_or("chromium");
-                match connect(&shared, browser, kind == "connect") {
+                let name = message["browser"].as_str().unwrap_or("chromium");
+                match connect(&shared, name, kind == "connect", &message["resume"]) {
                     Ok(reply) => send(&shared, &reply),
                     Err(e) => send(&shared, &json!({"type": "error", "message": e.message})),
                 }
@@ -83,14 +96,67 @@ pub fn run(paths: Paths, browser_args: &[String]) -> Result<(), CliError> {
     }
     let session = lock(&shared.session).clone();
     if let Some(s) = session {
-        let path = format!("/v1/addins/{}/gone", s.id);
-        let _ = request(&shared.agent, &s.url, &s.token, "POST", &path, None);
+        if browser_exited(browser) {
+            let path = format!("/v1/addins/{}/gone", s.id);
+            let _ = request(&shared.agent, &s.url, &s.token, "POST", &path, None);
+        } else {
+            eprintln!(
+                "chauffeur native-host: the port closed while the browser runs (its service worker stopped): {} stays registered",
+                s.id
+            );
+        }
     }
     Ok(())
 }
 
+/// Whether the browser process `pid` (our parent) exits within [`EXIT_GRACE`]: once it has,
+/// we are re-parented.
+fn browser_exited(pid: u32) -> bool {
+    let start = std::time::Instant::now();
+    loop {
+        if std::os::unix::process::parent_id() != pid {
+            return true;
+        }
+        if start.elapsed() >= EXIT_GRACE {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
+
+/// Takes over the registration a previous host made for a service worker that was stopped
+/// and started again (`{"id","token","url"}` from the extension), when the daemon still
+/// knows it: no new registration, so the add-in is never dead in between.
+fn resume(shared: &Shared, url: &str, user_token: &str, saved: &Value) -> Option<Session> {
+    let (Some(id), Some(token)) = (saved["id"].as_str(), saved["token"].as_str()) else {
+        return None;
+    };
+    if saved["url"].as_str() != Some(url) || !id.starts_with("browser-") {
+        return None;
+    }
+    let path = format!("/plugin/alive/{id}");
+    match request(&shared.agent, url, token, "POST", &path, None) {
+        Ok((204, _)) => Some(Session {
+            url: url.to_owned(),
+            user_token: user_token.to_owned(),
+            id: id.to_owned(),
+            token: token.to_owned(),
+            interval: saved["heartbeat_interval_ms"]
+                .as_u64()
+                .map_or(INTERVAL, Duration::from_millis)
+                .clamp(Duration::from_millis(500), Duration::from_secs(60)),
+        }),
+        _ => None,
+    }
+}
+
 /// Finds (or, on the first connect, starts) the daemon and registers the extension.
-fn connect(shared: &Shared, browser: &str, may_start: bool) -> Result<Value, CliError> {
+fn connect(
+    shared: &Shared,
+    browser: &str,
+    may_start: bool,
+    saved: &Value,
+) -> Result<Value, CliError> {
     if browser.is_empty()
         || browser.len() > 32
         || !browser
@@ -106,12 +172,11 @@ fn connect(shared: &Shared, browser: &str, may_start: bool) -> Result<Value, Cli
         runtime::find(&shared.paths)
     }
     .ok_or_else(|| CliError::failed("the Chauffeur daemon is not running"))?;
-    let session = register(
-        shared,
-        &daemon.record.url,
-        &daemon.token,
-        &format!("browser-{browser}"),
-    )?;
+    let id = format!("browser-{browser}");
+    let session = match resume(shared, &daemon.record.url, &daemon.token, saved) {
+        Some(s) if s.id == id => s,
+        _ => register(shared, &daemon.record.url, &daemon.token, &id)?,
+    };
     let reply = json!({
         "type": "connected",
         "url": session.url,
@@ -133,6 +198,7 @@ fn register(shared: &Shared, url: &str, user_token: &str, id: &str) -> Result<Se
         "version": env!("CARGO_PKG_VERSION"),
         "protocols": [1],
         "capabilities": ["capture", "plan", "restore"],
+        "heartbeat_interval_ms": INTERVAL.as_millis() as u64,
     });
     let mut answer = request(
         &shared.agent,
@@ -174,7 +240,7 @@ fn register(shared: &Shared, url: &str, user_token: &str, id: &str) -> Result<Se
     })
 }
 
-/// Heartbeats for the extension while the port is open; registers again (and tells the
+/// Heartbeats for the extension (three times an interval) while the port is open; registers again (and tells the
 /// extension the new token) when the daemon forgot the add-in or restarted.
 fn heartbeat(shared: &Shared) {
     loop {
@@ -182,7 +248,7 @@ fn heartbeat(shared: &Shared) {
             std::thread::sleep(Duration::from_secs(1));
             continue;
         };
-        std::thread::sleep(session.interval);
+        std::thread::sleep(session.interval / 3);
         let path = format!("/plugin/alive/{}", session.id);
         let healthy = matches!(
             request(

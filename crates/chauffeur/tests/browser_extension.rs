@@ -391,3 +391,121 @@ fn restores_only_one_window_or_one_group() {
         "the group holds its tabs: {live:#}"
     );
 }
+
+/// The browser add-in as `GET /v1/providers` shows it.
+fn provider(daemon: &Daemon) -> Option<Value> {
+    let (status, list) = daemon.request("GET", "/v1/providers", None);
+    assert_eq!(status, 200, "{list}");
+    list.as_array()?.iter().find(|p| p["id"] == ADDIN).cloned()
+}
+
+/// Chromium stops an idle MV3 service worker: pushes after it restarts still reach the daemon
+/// (with a growing `seq`), the add-in is not declared dead meanwhile, and a restore sent while
+/// the worker is stopped is run by the worker the command wakes.
+#[test]
+fn survives_the_service_worker_being_stopped() {
+    let daemon = Daemon::start(CONFIG);
+    let mut driver = Driver::start(&daemon);
+    let profiles = tempfile::tempdir().expect("profiles");
+    driver.launch(&daemon, &profiles.path().join("one"));
+    settled(&daemon);
+    driver.call(json!({"cmd": "fixture"}));
+    let before = settled(&daemon);
+    let (snapshot, _, state) = save(&daemon);
+    let closed = items(&state, "tab")
+        .into_iter()
+        .find(|t| {
+            t["data"]["url"]
+                .as_str()
+                .is_some_and(|u| u.ends_with("/page/two-a"))
+        })
+        .expect("the fixture's tab two-a is captured")["key"]
+        .as_str()
+        .expect("tab key")
+        .to_owned();
+
+    // The worker stops as when idle; nothing is open to wake it.
+    let stopped = driver.call(json!({"cmd": "stopWorker"}));
+    assert_eq!(stopped["status"], "stopped", "{stopped}");
+    let starts = stopped["starts"].as_u64().expect("starts");
+    let mut seen = Vec::new();
+    let watch = |daemon: &Daemon, seen: &mut Vec<String>| {
+        let a = addin(daemon).expect("the add-in stays registered");
+        let liveness = a["liveness"].as_str().unwrap_or("?").to_owned();
+        if seen.last() != Some(&liveness) {
+            seen.push(liveness);
+        }
+        a
+    };
+
+    // (1) A tab the user opens wakes the worker, and its push reaches the daemon.
+    driver.call(json!({"cmd": "openTab", "name": "after-sleep"}));
+    let after = wait_for(Duration::from_secs(30), || {
+        let a = watch(&daemon, &mut seen);
+        (a["seq"].as_u64() > before["seq"].as_u64()).then_some(a)
+    })
+    .expect("a push after the worker restarted");
+    let woke = driver.call(json!({"cmd": "workerStatus"}));
+    assert!(
+        woke["starts"].as_u64() > Some(starts),
+        "the tab event started the worker: {woke}"
+    );
+    settled(&daemon);
+    let (_, section, state) = save(&daemon);
+    assert_eq!(section["status"], "ok", "{section}");
+    let tabs = items(&state, "tab");
+    assert!(
+        urls(&tabs).iter().any(|u| u.ends_with("/page/after-sleep")),
+        "the new tab is in the snapshot: {state:#}"
+    );
+    assert!(
+        urls(&tabs).iter().any(|u| u.ends_with("/page/two-a")),
+        "and the tabs from before the sleep: {state:#}"
+    );
+
+    // (2) The add-in stayed healthy across the sleep.
+    let health = provider(&daemon).expect("the browser add-in is a provider");
+    assert_eq!(health["health"]["state"], "ok", "{health:#}");
+    assert_eq!(
+        seen,
+        ["alive"],
+        "the add-in was never declared dead or unresponsive: {after:#}"
+    );
+
+    // (3) A tab closes; the worker stops again; a restore of that tab reaches the worker.
+    driver.call(json!({"cmd": "closeTab", "name": "two-a"}));
+    settled(&daemon);
+    let stopped = driver.call(json!({"cmd": "stopWorker"}));
+    assert_eq!(stopped["status"], "stopped", "{stopped}");
+    let starts = stopped["starts"].as_u64().expect("starts");
+    let only = format!("{ADDIN}:{closed}");
+    let report = daemon.json(&["restore", &snapshot.to_string(), "--only", &only]);
+    let results = outcomes(&report);
+    assert!(
+        results.contains(&(closed.clone(), "restored".to_owned())),
+        "the closed tab is restored: {report:#}"
+    );
+    let woke = driver.call(json!({"cmd": "workerStatus"}));
+    assert!(
+        woke["starts"].as_u64() > Some(starts),
+        "the stopped worker was started again to run it: {woke}"
+    );
+    let live = driver.call(json!({"cmd": "live"}));
+    assert!(
+        live["windows"]
+            .as_array()
+            .expect("windows")
+            .iter()
+            .flat_map(|w| w["tabs"].as_array().expect("tabs"))
+            .any(|t| t["url"]
+                .as_str()
+                .is_some_and(|u| u.ends_with("/page/two-a"))),
+        "the tab is open again: {live:#}"
+    );
+    assert_eq!(
+        addin(&daemon).expect("add-in")["liveness"],
+        "alive",
+        "still alive after the restore"
+    );
+    driver.call(json!({"cmd": "close"}));
+}

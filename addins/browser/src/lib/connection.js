@@ -31,7 +31,12 @@ export async function current() {
   return registration;
 }
 
-function connectNative() {
+/**
+ * Opens the port to the native host. `saved` is the registration a previous host made for
+ * this browser: when the service worker was stopped (which closes the port) and started
+ * again, the new host takes it over if the daemon still knows it, so the add-in never dies.
+ */
+function connectNative(saved) {
   return new Promise((resolve) => {
     let settled = false;
     try {
@@ -42,7 +47,8 @@ function connectNative() {
     }
     port.onMessage.addListener(async (message) => {
       if (message?.type === 'connected') {
-        await setRegistration({ url: message.url, token: message.token, id: message.id, via: 'native' }, 'connected through the native host');
+        const reg = { url: message.url, token: message.token, id: message.id, via: 'native', heartbeat_interval_ms: message.heartbeat_interval_ms };
+        await setRegistration(reg, 'connected through the native host');
         if (!settled) resolve((settled = true));
       } else if (message?.type === 'error') {
         await api.storage.session.set({ status: `native host: ${message.message}` });
@@ -58,7 +64,8 @@ function connectNative() {
         settled = true;
       }
     });
-    port.postMessage({ type: 'connect', browser: addinId.replace('browser-', ''), version: api.runtime.getManifest().version });
+    const resume = saved?.via === 'native' ? { id: saved.id, token: saved.token, url: saved.url, heartbeat_interval_ms: saved.heartbeat_interval_ms } : undefined;
+    port.postMessage({ type: 'connect', browser: addinId.replace('browser-', ''), version: api.runtime.getManifest().version, resume });
     setTimeout(() => { if (!settled) { settled = true; resolve(false); } }, 20000);
   });
 }
@@ -80,13 +87,28 @@ async function renewPaired() {
   }
 }
 
-/** Makes sure there is a registration: the native host first, else a stored pairing. */
-export async function ensure() {
+let ensuring = null;
+
+/**
+ * Makes sure there is a registration: the native host first, else a stored pairing. One at a
+ * time: a woken worker runs `start` and the alarm that woke it together.
+ */
+export function ensure() {
+  ensuring ??= ensureOnce().finally(() => {
+    ensuring = null;
+  });
+  return ensuring;
+}
+
+async function ensureOnce() {
+  let saved = null;
   if (await current()) {
     if (registration.via !== 'native' || port) return registration;
+    // A native registration without a port: the worker was stopped and started again.
+    saved = registration;
     registration = null;
   }
-  if (!nativeFailed && !port && (await connectNative())) return registration;
+  if (!nativeFailed && !port && (await connectNative(saved))) return registration;
   if (port && registration) return registration;
   await renewPaired();
   return registration;

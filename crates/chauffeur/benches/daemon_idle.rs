@@ -5,8 +5,10 @@
 //! (auto-snapshots every 15 minutes), takes one snapshot so the store is open and warm,
 //! then reads /proc before and after the window.
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::time::Duration;
 
 fn main() {
     let idle = Duration::from_secs(
@@ -15,41 +17,17 @@ fn main() {
             .and_then(|s| s.parse().ok())
             .unwrap_or(60),
     );
-    let home = tempfile::tempdir().expect("temp home");
-    let bin = env!("CARGO_BIN_EXE_chauffeur");
-    let mut daemon = Command::new(bin)
-        .arg("daemon")
-        .env("CHAUFFEUR_HOME", home.path())
-        .env("CHAUFFEUR_PORT", "0")
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("daemon starts");
-    let pid = daemon.id();
-    let started = Instant::now();
-    while !home.path().join("run/daemon.json").exists() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "daemon did not start"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let saved = Command::new(bin)
-        .arg("save")
-        .env("CHAUFFEUR_HOME", home.path())
-        .stdout(Stdio::null())
-        .status()
-        .expect("save runs");
-    assert!(saved.success(), "save failed");
+    // An empty config.toml: every default, auto-snapshots every 15 minutes included.
+    let mut daemon = common::Daemon::start("");
+    let pid = daemon.child.as_ref().expect("daemon runs").id();
+    let saved = daemon.cli(&["save"]);
+    assert!(saved.status.success(), "save failed");
     std::thread::sleep(Duration::from_secs(1));
 
     let before = sample(pid);
     std::thread::sleep(idle);
     let after = sample(pid);
-    let _ = daemon.kill();
-    let _ = daemon.wait();
+    daemon.stop(nix::sys::signal::Signal::SIGKILL);
 
     let ticks = nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
         .ok()

@@ -7,6 +7,7 @@ mod browser_support;
 mod common;
 
 use std::collections::BTreeSet;
+use std::path::Path;
 use std::time::Duration;
 
 use browser_support::{ADDIN, Driver, addin, items, outcomes, save, settled};
@@ -269,6 +270,43 @@ fn windows_with<'a>(
         .collect()
 }
 
+/// The keys of some items.
+fn keys(items: &[&Value]) -> BTreeSet<String> {
+    items
+        .iter()
+        .map(|t| t["key"].as_str().expect("key").to_owned())
+        .collect()
+}
+
+/// Restores `--only ADDIN:KEY` of `snapshot` into a fresh profile and checks that exactly
+/// `want` came back, all `restored`, in exactly one window; answers the browser's live
+/// state and that window with its tab URLs.
+fn restore_only(
+    daemon: &Daemon,
+    driver: &mut Driver,
+    profile: &Path,
+    snapshot: u64,
+    key: &str,
+    want: &BTreeSet<String>,
+    all: &BTreeSet<String>,
+) -> (Value, Vec<(Value, BTreeSet<String>)>) {
+    driver.launch(daemon, profile);
+    settled(daemon);
+    let only = format!("{ADDIN}:{key}");
+    let report = daemon.json(&["restore", &snapshot.to_string(), "--only", &only]);
+    let results = outcomes(&report);
+    let got: BTreeSet<String> = results.iter().map(|(k, _)| k.clone()).collect();
+    assert_eq!(&got, want, "exactly the selection: {report:#}");
+    assert!(results.iter().all(|(_, o)| o == "restored"), "{report:#}");
+    let live = driver.call(json!({"cmd": "live"}));
+    let back: Vec<(Value, BTreeSet<String>)> = windows_with(&live, all)
+        .into_iter()
+        .map(|(w, tabs)| (w.clone(), tabs))
+        .collect();
+    assert_eq!(back.len(), 1, "one window came back: {live:#}");
+    (live, back)
+}
+
 #[test]
 fn restores_only_one_window_or_one_group() {
     let daemon = Daemon::start(CONFIG);
@@ -312,28 +350,17 @@ fn restores_only_one_window_or_one_group() {
     assert_eq!(grouped.len(), 2, "{state:#}");
 
     // One window: it comes back with its tabs, the other window does not.
-    driver.launch(&daemon, &profiles.path().join("window"));
-    settled(&daemon);
-    let only = format!("{ADDIN}:{two}");
-    let report = daemon.json(&["restore", &snapshot.to_string(), "--only", &only]);
-    let results = outcomes(&report);
-    let mut want: BTreeSet<String> = tabs_of(&two)
-        .iter()
-        .map(|t| t["key"].as_str().expect("key").to_owned())
-        .collect();
+    let mut want = keys(&tabs_of(&two));
     want.insert(two.clone());
-    assert_eq!(
-        results
-            .iter()
-            .map(|(k, _)| k.clone())
-            .collect::<BTreeSet<_>>(),
-        want,
-        "the window and its tabs, nothing else: {report:#}"
+    let (live, back) = restore_only(
+        &daemon,
+        &mut driver,
+        &profiles.path().join("window"),
+        snapshot,
+        &two,
+        &want,
+        &all,
     );
-    assert!(results.iter().all(|(_, o)| o == "restored"), "{report:#}");
-    let live = driver.call(json!({"cmd": "live"}));
-    let back = windows_with(&live, &all);
-    assert_eq!(back.len(), 1, "one window came back: {live:#}");
     assert_eq!(
         back[0].1,
         urls(&tabs_of(&two)),
@@ -343,29 +370,18 @@ fn restores_only_one_window_or_one_group() {
 
     // One group: its tabs in their window, in the group; not the window's other tabs, not
     // the other window.
-    driver.launch(&daemon, &profiles.path().join("group"));
-    settled(&daemon);
-    let only = format!("{ADDIN}:{group}");
-    let report = daemon.json(&["restore", &snapshot.to_string(), "--only", &only]);
-    let results = outcomes(&report);
-    let mut want: BTreeSet<String> = grouped
-        .iter()
-        .map(|t| t["key"].as_str().expect("key").to_owned())
-        .collect();
+    let mut want = keys(&grouped);
     want.insert(group.clone());
     want.insert(one.clone());
-    assert_eq!(
-        results
-            .iter()
-            .map(|(k, _)| k.clone())
-            .collect::<BTreeSet<_>>(),
-        want,
-        "the group, its tabs and its window, nothing else: {report:#}"
+    let (live, back) = restore_only(
+        &daemon,
+        &mut driver,
+        &profiles.path().join("group"),
+        snapshot,
+        &group,
+        &want,
+        &all,
     );
-    assert!(results.iter().all(|(_, o)| o == "restored"), "{report:#}");
-    let live = driver.call(json!({"cmd": "live"}));
-    let back = windows_with(&live, &all);
-    assert_eq!(back.len(), 1, "one window came back: {live:#}");
     let (window, have) = &back[0];
     assert_eq!(
         *have,

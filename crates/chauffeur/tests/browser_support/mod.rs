@@ -23,6 +23,27 @@ pub fn addin_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../addins/browser")
 }
 
+/// Checks that `node_modules/MODULE` is installed and builds dist/chromium and dist/firefox;
+/// returns addins/browser.
+pub fn build_extension(module: &str) -> PathBuf {
+    let dir = addin_dir();
+    assert!(
+        dir.join("node_modules").join(module).exists(),
+        "addins/browser/node_modules is missing: run `(cd addins/browser && npm ci)`, as .ci/run does"
+    );
+    let built = Command::new("node")
+        .arg("build.mjs")
+        .current_dir(&dir)
+        .output()
+        .expect("node runs (install nodejs)");
+    assert!(
+        built.status.success(),
+        "the extension build failed: {}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    dir
+}
+
 /// One driver (and so one Chromium) at a time in a test binary: on two shared cores two
 /// browsers at once make the timing-based waits flaky.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
@@ -52,21 +73,7 @@ impl Driver {
             Path::new(&chromium).exists(),
             "Chromium is missing at {chromium}: install it (`apt-get install chromium`, as .ci/run does)"
         );
-        let dir = addin_dir();
-        assert!(
-            dir.join("node_modules/playwright-core").exists(),
-            "addins/browser/node_modules is missing: run `(cd addins/browser && npm ci)`, as .ci/run does"
-        );
-        let built = Command::new("node")
-            .arg("build.mjs")
-            .current_dir(&dir)
-            .output()
-            .expect("node runs (install nodejs)");
-        assert!(
-            built.status.success(),
-            "the extension build failed: {}",
-            String::from_utf8_lossy(&built.stderr)
-        );
+        let dir = build_extension("playwright-core");
         let mut child = Command::new("node")
             .arg("test/driver.mjs")
             .current_dir(&dir)
@@ -179,18 +186,28 @@ fn kill_browser(profile: &Path) {
     }
 }
 
-/// The add-in as `GET /v1/addins` shows it.
+/// The Chromium add-in as `GET /v1/addins` shows it.
 pub fn addin(daemon: &Daemon) -> Option<Value> {
-    let (status, list) = daemon.request("GET", "/v1/addins", None);
-    assert_eq!(status, 200, "{list}");
-    list.as_array()?.iter().find(|a| a["id"] == ADDIN).cloned()
+    addin_of(daemon, ADDIN)
 }
 
-/// Waits until the add-in is alive, has pushed, and its pushes stopped for a second.
+/// The add-in `id` as `GET /v1/addins` shows it.
+pub fn addin_of(daemon: &Daemon, id: &str) -> Option<Value> {
+    let (status, list) = daemon.request("GET", "/v1/addins", None);
+    assert_eq!(status, 200, "{list}");
+    list.as_array()?.iter().find(|a| a["id"] == id).cloned()
+}
+
+/// Waits until the Chromium add-in is alive, has pushed, and its pushes stopped for a second.
 pub fn settled(daemon: &Daemon) -> Value {
+    settled_of(daemon, ADDIN)
+}
+
+/// Waits until the add-in `id` is alive, has pushed, and its pushes stopped for a second.
+pub fn settled_of(daemon: &Daemon, id: &str) -> Value {
     let mut last = (0u64, std::time::Instant::now());
     crate::common::wait_for(Duration::from_secs(60), || {
-        let a = addin(daemon)?;
+        let a = addin_of(daemon, id)?;
         let seq = a["seq"].as_u64().unwrap_or(0);
         if a["liveness"] != "alive" || seq == 0 {
             return None;
@@ -204,8 +221,13 @@ pub fn settled(daemon: &Daemon) -> Value {
     .expect("the extension registers and pushes its state")
 }
 
-/// Saves a snapshot and returns `(id, browser section, browser state)`.
+/// Saves a snapshot and returns `(id, Chromium section, Chromium state)`.
 pub fn save(daemon: &Daemon) -> (u64, Value, Value) {
+    save_of(daemon, ADDIN)
+}
+
+/// Saves a snapshot and returns `(id, section, state)` of the add-in `addin`.
+pub fn save_of(daemon: &Daemon, addin: &str) -> (u64, Value, Value) {
     let saved = daemon.json(&["save"]);
     let id = saved["id"]
         .as_u64()
@@ -214,10 +236,10 @@ pub fn save(daemon: &Daemon) -> (u64, Value, Value) {
     let shown = daemon.json(&["show", &id.to_string()]);
     let section = shown["sections"]
         .as_array()
-        .and_then(|s| s.iter().find(|s| s["provider"] == ADDIN))
+        .and_then(|s| s.iter().find(|s| s["provider"] == addin))
         .cloned()
         .expect("a browser section");
-    (id, section, shown["states"][ADDIN].clone())
+    (id, section, shown["states"][addin].clone())
 }
 
 /// Items of one kind.

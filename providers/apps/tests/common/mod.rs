@@ -169,3 +169,15 @@ pub fn state_of(item: Item) -> Envelope {
         items: vec![item],
     }
 }
+
+/// Starts perl sleeping with `marker`, a `--password` and `extra` on its command line (perl
+/// ignores what follows `--`; it only shows in /proc/PID/cmdline), and waits until it has
+/// exec'd. perl is part of every Debian system, so its absence is a failure, not a skip.
+pub fn spawn_with_secrets(guard: &mut Guard, cwd: &Path, marker: &str, extra: &[&str]) -> u32 {
+    let perl = std::fs::canonicalize("/usr/bin/perl").expect("perl is installed (perl-base)");
+    let mut args = vec!["-e", "sleep 1000", "--", marker, "--password", "hunter2"];
+    args.extend_from_slice(extra);
+    let pid = guard.child(spawn(&perl, &args, cwd));
+    wait_exec(pid, &perl);
+    pid
+}

@@ -98,7 +98,10 @@ impl Tmux {
     /// their stdout. tmux stops at the first command that fails.
     pub fn run_chain(&self, commands: &[Vec<String>]) -> Result<String, TmuxError> {
         let mut cmd = Command::new(&self.binary);
-        cmd.args(self.server.args())
+        // `-u`: without a UTF-8 locale (a daemon started by a service manager has none)
+        // tmux would print our `\x1f`/`\x1e` separators as `_`.
+        cmd.arg("-u")
+            .args(self.server.args())
             .args(chain_args(commands))
             .env_remove("TMUX")
             .env_remove("TMUX_PANE")

@@ -21,7 +21,11 @@ fn contents_come_back_above_the_prompt() {
         .lines()
         .any(|l| l == "second-line")));
     let options = CallOptions {
-        settings: json!({"servers": [server.socket], "capture_contents_lines": 3}),
+        settings: json!({
+            "servers": [server.socket],
+            "tmux": server.binary,
+            "capture_contents_lines": 3,
+        }),
         ..CallOptions::default()
     };
     let state = TmuxProvider.capture(options.clone()).unwrap();

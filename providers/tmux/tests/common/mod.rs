@@ -18,30 +18,54 @@ pub struct Server {
     pub dir: tempfile::TempDir,
     /// The socket path.
     pub socket: PathBuf,
+    /// The tmux the test and the provider run: a wrapper that starts servers without the
+    /// user's tmux configuration and with `/bin/sh` as the panes' shell, so that a server
+    /// the provider starts on restore is like the one the test built, and the user's
+    /// shell start-up (slow under load) does not decide the outcome.
+    pub binary: PathBuf,
 }
 
 impl Server {
     /// A server socket in a fresh temporary directory; nothing is started yet.
     pub fn new() -> Self {
+        use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::Builder::new()
             .prefix("chtmux")
             .tempdir()
             .expect("tempdir");
         let socket = dir.path().join("sock");
-        Server { dir, socket }
+        let binary = dir.path().join("tmux");
+        std::fs::write(
+            &binary,
+            "#!/bin/sh\nSHELL=/bin/sh exec tmux -f /dev/null \"$@\"\n",
+        )
+        .expect("write the tmux wrapper");
+        std::fs::set_permissions(&binary, std::fs::Permissions::from_mode(0o755))
+            .expect("make the tmux wrapper executable");
+        // Another test thread forking right now may still hold the written file open for
+        // a moment ("text file busy"); wait until the wrapper runs.
+        assert!(
+            wait_until(Duration::from_secs(5), || {
+                Command::new(&binary).arg("-V").output().is_ok()
+            }),
+            "the tmux wrapper does not run"
+        );
+        Server {
+            dir,
+            socket,
+            binary,
+        }
     }
 
-    /// Runs tmux on this server (no user configuration when it starts the server).
+    /// Runs tmux on this server (through [`Server::binary`]).
     pub fn tmux(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-f")
-            .arg("/dev/null")
+        let out = Command::new(&self.binary)
+            .arg("-u")
             .arg("-S")
             .arg(&self.socket)
             .args(args)
             .env_remove("TMUX")
             .env_remove("TMUX_PANE")
-            .env("SHELL", "/bin/sh")
             .output()
             .expect("tmux runs");
         assert!(
@@ -97,7 +121,10 @@ impl Server {
 
     /// Settings that name only this server.
     pub fn settings(&self) -> Value {
-        json!({ "servers": [self.socket.to_string_lossy()] })
+        json!({
+            "servers": [self.socket.to_string_lossy()],
+            "tmux": self.binary.to_string_lossy(),
+        })
     }
 
     /// Options for this server with an allowlist.
@@ -183,13 +210,26 @@ pub fn program(state: &Envelope, key: &str) -> Option<Vec<String>> {
     })
 }
 
-/// Captures once every pane's shell has finished starting (no program in the foreground,
-/// e.g. `mesg n` from a login profile).
+/// Captures once every pane's shell has finished starting: its prompt is on the screen
+/// (so the login profile, with programs like `mesg n`, has run) and no program is in the
+/// foreground.
 pub fn capture_idle(server: &Server) -> Envelope {
-    wait_until(Duration::from_secs(10), || {
-        server
-            .capture()
-            .is_ok_and(|s| s.items.iter().all(|i| i.data.get("program").is_none()))
-    });
-    server.capture().expect("capture")
+    let idle = || {
+        let state = server.capture().ok()?;
+        let prompts = server.tmux(&["list-panes", "-a", "-F", "#{pane_id}"]);
+        let ready = prompts
+            .lines()
+            .all(|pane| !server.screen(pane).trim().is_empty())
+            && state.items.iter().all(|i| i.data.get("program").is_none());
+        ready.then_some(state)
+    };
+    let mut state = None;
+    assert!(
+        wait_until(Duration::from_secs(20), || {
+            state = idle();
+            state.is_some()
+        }),
+        "the panes' shells did not settle"
+    );
+    state.expect("settled")
 }

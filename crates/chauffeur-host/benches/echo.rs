@@ -54,11 +54,27 @@ fn echo(c: &mut Criterion) {
         b.iter(|| table.call("echo", &args).expect("echo"))
     });
 
+    // Where the provider path's time goes: the crash marker around the call, and the hop
+    // to a blocking worker thread with nothing to do there.
     let state = tempfile::tempdir().expect("tmp");
+    let markers = CrashMarkers::in_data_dir(state.path());
+    let marker = markers.marker("breakdown").expect("marker");
+    c.bench_function("echo/inprocess/table+marker", |b| {
+        b.iter(|| {
+            let _marked = marker.enter();
+            table.call("echo", &args).expect("echo")
+        })
+    });
+    c.bench_function("echo/hop/spawn_blocking", |b| {
+        b.iter(|| {
+            runtime
+                .block_on(runtime.spawn_blocking(|| 0))
+                .expect("joins")
+        })
+    });
+
     let (_, table) = chauffeur_host::dylib::load(&library, "rust_inproc").expect("dlopen");
-    let marker = CrashMarkers::in_data_dir(state.path())
-        .marker("rust_inproc")
-        .expect("marker");
+    let marker = markers.marker("rust_inproc").expect("marker");
     let provider = NativeProvider::new(table, Hosting::Inprocess).with_crash_marker(marker);
     c.bench_function("echo/inprocess/provider", |b| {
         b.iter(|| {

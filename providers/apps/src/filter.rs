@@ -98,7 +98,7 @@ impl Filter {
     pub fn keeps(&self, p: &ProcInfo) -> bool {
         // A program in a terminal belongs to that terminal (the tmux provider brings it
         // back in its pane); relaunched detached it would have no terminal to run in.
-        if !self.is_users_program(p) || p.has_terminal() {
+        if !self.is_users_program(p) || p.has_terminal() || p.runs_from_memory() {
             return false;
         }
         let names = names_of(p);
@@ -164,6 +164,13 @@ mod tests {
         assert!(filter.keeps(&p));
         p.tty_nr = 34816; // /dev/pts/0
         assert!(!filter.keeps(&p));
+    }
+
+    #[test]
+    fn programs_without_a_file_to_start_again_are_left_out() {
+        let filter = Filter::new(1000, 1, Settings::default());
+        assert!(!filter.keeps(&proc_named("/memfd:sealed-91173221a7ea", "agent")));
+        assert!(filter.keeps(&proc_named("/usr/bin/memfd:odd", "odd")));
     }
 
     #[test]

@@ -50,6 +50,12 @@ impl ProcInfo {
         self.flags & PF_KTHREAD != 0 || self.ppid == 2 || self.argv.is_empty()
     }
 
+    /// True when its executable lives only in memory (`memfd_create`, shown as
+    /// `/memfd:NAME`): there is no file to start it from again.
+    pub fn runs_from_memory(&self) -> bool {
+        self.exe.to_string_lossy().starts_with("/memfd:")
+    }
+
     /// True when it runs in a terminal (it has a controlling terminal).
     pub fn has_terminal(&self) -> bool {
         self.tty_nr != 0

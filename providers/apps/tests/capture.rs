@@ -275,3 +275,36 @@ fn a_program_running_in_a_terminal_is_left_to_the_terminal() {
         "a program in a terminal was captured: {sleeper:?}"
     );
 }
+
+#[test]
+fn a_program_run_from_memory_is_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let duration = unique_duration();
+    let mut guard = Guard::default();
+    // Python copies `sleep` into a memfd and execs it from there: no file on disk.
+    let script = format!(
+        "import os\n\
+         fd = os.memfd_create('chauffeur-test', 0)\n\
+         os.write(fd, open({sleep:?}, 'rb').read())\n\
+         os.execv(f'/proc/self/fd/{{fd}}', ['sleep', {duration:?}])\n",
+        sleep = sleep_exe().to_string_lossy(),
+    );
+    let mut command = std::process::Command::new("python3");
+    command
+        .args(["-c", &script])
+        .current_dir(dir.path())
+        .stdin(std::process::Stdio::null());
+    common::detach(&mut command);
+    let pid = guard.child(command.spawn().expect("python3 runs"));
+    assert!(
+        wait_until(|| std::fs::read_link(format!("/proc/{pid}/exe"))
+            .is_ok_and(|exe| exe.to_string_lossy().starts_with("/memfd:chauffeur-test"))),
+        "the program did not start from memory"
+    );
+
+    let envelope = capture(serde_json::Value::Null);
+    assert!(
+        item_for_pid(&envelope, pid).is_none(),
+        "a program with no file to start again was captured"
+    );
+}

@@ -23,6 +23,8 @@ pub enum Command {
     Daemon,
     /// Whether the daemon runs: version, URL, uptime, providers, store size.
     Status,
+    /// Stop the daemon: it finishes its writes and takes a `shutdown` snapshot when configured.
+    Stop,
     /// Take a snapshot now.
     Save {
         /// A name to find it by.

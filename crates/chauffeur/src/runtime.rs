@@ -45,6 +45,18 @@ pub fn find(paths: &Paths) -> Option<RunningDaemon> {
     })
 }
 
+/// Whether no daemon holds the per-user lock (so none runs, not even one still exiting).
+pub fn lock_is_free(paths: &Paths) -> bool {
+    let Ok(file) = std::fs::OpenOptions::new()
+        .read(true)
+        .open(paths.lock_file())
+    else {
+        return true;
+    };
+    let mut lock = fd_lock::RwLock::new(file);
+    lock.try_write().is_ok()
+}
+
 /// A new random bearer token: 256 bits, hex.
 pub fn new_token() -> String {
     let bytes: [u8; 32] = rand::random();

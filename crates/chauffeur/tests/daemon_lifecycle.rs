@@ -43,6 +43,62 @@ fn runtime_files_are_private_and_removed_after_sigterm_with_a_shutdown_snapshot(
 }
 
 #[test]
+fn stop_waits_for_the_shutdown_snapshot_and_is_a_no_op_when_nothing_runs() {
+    let mut daemon = Daemon::start(QUIET);
+    let out = daemon.cli(&["stop"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("stopped"),
+        "{}",
+        text(&out.stdout)
+    );
+    // `stop` returned only once the daemon let go of its lock: it has exited cleanly.
+    assert!(daemon.wait_exit().success());
+    assert!(!daemon.path().join("run/daemon.json").exists());
+
+    let out = daemon.cli(&["stop"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("not running"));
+
+    let daemon = Daemon::start_in(std::mem::replace(
+        &mut daemon.home,
+        tempfile::tempdir().expect("tmp"),
+    ));
+    let list = daemon.json(&["list"]);
+    assert_eq!(list[0]["trigger"], "shutdown", "{list}");
+}
+
+#[test]
+fn stop_never_signals_a_pid_from_a_stale_record() {
+    let home = Daemon::home_with(QUIET);
+    let run = home.path().join("run");
+    std::fs::create_dir_all(&run).unwrap();
+    std::fs::set_permissions(&run, std::fs::Permissions::from_mode(0o700)).unwrap();
+    // A daemon died without cleaning up, and its pid now belongs to another program.
+    let mut other = std::process::Command::new("sleep")
+        .arg("60")
+        .spawn()
+        .expect("sleep");
+    let record = serde_json::json!({
+        "pid": other.id(),
+        "url": "http://127.0.0.1:1",
+        "version": "0.1.0",
+        "started_at": "2026-01-01T00:00:00Z",
+    });
+    std::fs::write(run.join("daemon.json"), record.to_string()).unwrap();
+    std::fs::write(run.join("token"), "0".repeat(64)).unwrap();
+
+    let out = cli_in(home.path(), &["stop"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert!(
+        other.try_wait().expect("wait").is_none(),
+        "the other program was signalled"
+    );
+    other.kill().expect("kill");
+    other.wait().expect("reap");
+}
+
+#[test]
 fn a_second_daemon_is_refused() {
     let daemon = Daemon::start(QUIET);
     let out = cli_in(daemon.path(), &["daemon"]);

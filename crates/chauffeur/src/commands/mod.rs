@@ -25,6 +25,7 @@ pub fn run(ctx: &Ctx, command: Command) -> Result<(), CliError> {
     match command {
         Command::Daemon => Err(CliError::usage("`daemon` is handled by main")),
         Command::Status => system::status(ctx),
+        Command::Stop => system::stop(ctx),
         Command::Save { name } => snapshots::save(ctx, name),
         Command::List { limit, all } => snapshots::list(ctx, (!all).then_some(limit)),
         Command::Show { snapshot } => snapshots::show(ctx, &snapshot),

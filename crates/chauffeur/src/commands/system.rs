@@ -1,4 +1,4 @@
-//! status, doctor, plugins, config, completions.
+//! status, stop, doctor, plugins, config, completions.
 
 use chauffeur_engine::ProviderInfo;
 use chauffeur_host::PluginSummary;
@@ -60,6 +60,42 @@ pub fn status(ctx: &Ctx) -> Result<(), CliError> {
     );
     println!();
     print_providers(&status.providers);
+    Ok(())
+}
+
+/// How long `chauffeur stop` waits for the daemon to finish.
+const STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// `chauffeur stop`: sends the daemon SIGTERM (what a service manager sends) and waits
+/// until it has released its lock, so its `shutdown` snapshot is written and a new daemon
+/// can start at once. No daemon running is not an error.
+pub fn stop(ctx: &Ctx) -> Result<(), CliError> {
+    if runtime::find(&ctx.paths).is_none() {
+        println!("the Chauffeur daemon is not running");
+        return Ok(());
+    }
+    // The pid comes from a file: ask the daemon for its own pid first, so that a stale
+    // file whose pid now belongs to another program never leads to signalling it.
+    let status: Status = Client::connect(&ctx.paths)?.get("/v1/status")?;
+    let pid = i32::try_from(status.daemon.pid)
+        .map_err(|_| CliError::failed(format!("the daemon reports pid {}", status.daemon.pid)))?;
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .map_err(|e| CliError::failed(format!("cannot signal the daemon (pid {pid}): {e}")))?;
+    let started = std::time::Instant::now();
+    while !runtime::lock_is_free(&ctx.paths) {
+        if started.elapsed() > STOP_WAIT {
+            return Err(CliError::failed(format!(
+                "the daemon (pid {pid}) has not stopped after {} s; its log is in {}",
+                STOP_WAIT.as_secs(),
+                ctx.paths.log_dir().display()
+            )));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    println!("stopped the Chauffeur daemon (pid {pid})");
     Ok(())
 }
 

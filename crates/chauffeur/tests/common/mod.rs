@@ -114,9 +114,15 @@ impl Daemon {
 
     /// Stops the daemon with a signal and waits for it; returns its exit status.
     pub fn stop(&mut self, signal: nix::sys::signal::Signal) -> std::process::ExitStatus {
-        let mut child = self.child.take().expect("daemon runs");
+        let child = self.child.as_ref().expect("daemon runs");
         let pid = nix::unistd::Pid::from_raw(child.id() as i32);
         nix::sys::signal::kill(pid, signal).expect("signal");
+        self.wait_exit()
+    }
+
+    /// Waits (up to 30 s) for the daemon to exit; returns its exit status.
+    pub fn wait_exit(&mut self) -> std::process::ExitStatus {
+        let mut child = self.child.take().expect("daemon runs");
         let started = Instant::now();
         loop {
             if let Some(status) = child.try_wait().expect("wait") {

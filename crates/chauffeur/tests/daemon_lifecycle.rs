@@ -11,6 +11,16 @@ use nix::sys::signal::Signal;
 
 const QUIET: &str = "[capture]\nauto_snapshot_minutes = 0\n[providers.apps]\nenabled = false\n";
 
+/// Starts a new daemon in a stopped daemon's home; the trigger of the newest snapshot.
+fn newest_trigger_after_restart(mut stopped: Daemon) -> String {
+    let daemon = Daemon::start_in(std::mem::replace(
+        &mut stopped.home,
+        tempfile::tempdir().expect("tmp"),
+    ));
+    let list = daemon.json(&["list"]);
+    list[0]["trigger"].as_str().unwrap_or_default().to_owned()
+}
+
 #[test]
 fn runtime_files_are_private_and_removed_after_sigterm_with_a_shutdown_snapshot() {
     let mut daemon = Daemon::start(QUIET);
@@ -34,12 +44,7 @@ fn runtime_files_are_private_and_removed_after_sigterm_with_a_shutdown_snapshot(
     assert!(!run.join("daemon.json").exists());
     assert!(!run.join("token").exists());
 
-    let daemon = Daemon::start_in(std::mem::replace(
-        &mut daemon.home,
-        tempfile::tempdir().expect("tmp"),
-    ));
-    let list = daemon.json(&["list"]);
-    assert_eq!(list[0]["trigger"], "shutdown", "{list}");
+    assert_eq!(newest_trigger_after_restart(daemon), "shutdown");
 }
 
 #[test]
@@ -60,12 +65,7 @@ fn stop_waits_for_the_shutdown_snapshot_and_is_a_no_op_when_nothing_runs() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("not running"));
 
-    let daemon = Daemon::start_in(std::mem::replace(
-        &mut daemon.home,
-        tempfile::tempdir().expect("tmp"),
-    ));
-    let list = daemon.json(&["list"]);
-    assert_eq!(list[0]["trigger"], "shutdown", "{list}");
+    assert_eq!(newest_trigger_after_restart(daemon), "shutdown");
 }
 
 #[test]

@@ -164,4 +164,13 @@ fn folder_documents_captures_open_files_and_reopens_the_missing_ones() {
         [b.to_str().expect("utf-8"), a.to_str().expect("utf-8")],
         "each document opened exactly once"
     );
+
+    // The add-in quits (SIGTERM): it says it is gone, and the snapshots still carry its
+    // documents, stale, for a restore after it (or the machine) comes back.
+    addin.signal(Signal::SIGTERM);
+    let (status, said) = addin.exit(LONG);
+    assert!(status.success(), "{status:?}\n{said}");
+    let (saved, shown) = save_and_show(&daemon);
+    assert_eq!(section(&saved, "docs")["status"], "stale", "{saved}");
+    assert_eq!(item_keys(&shown, "docs"), ["a.txt", "sub/b.txt"]);
 }

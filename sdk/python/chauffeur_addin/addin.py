@@ -186,8 +186,15 @@ class AddIn:
                 self._send_latest_locked()
         return self
 
-    def close(self) -> None:
-        """Unregisters (``DELETE /v1/addins/{id}``) and stops every thread."""
+    def close(self, unregister: bool = False) -> None:
+        """Stops every thread and tells the daemon.
+
+        By default the add-in says it is going away (``POST /v1/addins/{id}/gone``): the
+        daemon keeps its last state, marked ``stale``, in the snapshots it takes until the
+        add-in registers again, so quitting the app loses nothing a restore could bring
+        back. ``unregister=True`` removes it instead (``DELETE /v1/addins/{id}``): new
+        snapshots no longer have a section for it.
+        """
         if self._done:
             return
         self._done = True
@@ -195,10 +202,15 @@ class AddIn:
         with self._lock:
             client, token = self._client, self._token
         if client is not None and token is not None:
+            method, path = (
+                ("DELETE", f"/v1/addins/{self._quoted_id}")
+                if unregister
+                else ("POST", f"/v1/addins/{self._quoted_id}/gone")
+            )
             try:
-                client.request("DELETE", f"/v1/addins/{self._quoted_id}", token=token, timeout=2)
+                client.request(method, path, token=token, timeout=2)
             except (ApiError, DaemonUnreachable) as e:
-                log.info("unregister: %s", e)
+                log.info("%s %s: %s", method, path, e)
         self._stop_callback_server()
         for thread in self._threads:
             if thread is not threading.current_thread() and thread.name.endswith("heartbeat"):

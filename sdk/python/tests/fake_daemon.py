@@ -26,6 +26,7 @@ class FakeDaemon:
         self.last_seq: Dict[str, int] = {}
         self.heartbeats = 0
         self.deleted: List[str] = []
+        self.gone: List[str] = []
         self.commands: "queue.Queue[Dict[str, Any]]" = queue.Queue()
         self.results: Dict[str, Any] = {}
         self.results_posted = threading.Event()
@@ -131,6 +132,9 @@ class FakeDaemon:
             if method == "POST" and path.startswith(f"/v1/addins/{who}/commands/"):
                 self.results[path.rsplit("/", 1)[1]] = body
                 self.results_posted.set()
+                return 204, None
+            if method == "POST" and path == f"/v1/addins/{who}/gone":
+                self.gone.append(who)
                 return 204, None
             if method == "DELETE" and path == f"/v1/addins/{who}":
                 self.deleted.append(who)

@@ -53,7 +53,14 @@ class AddInTest(unittest.TestCase):
         self.assertEqual([seq for _, seq, _ in self.fake.pushes], [1, 2])
 
         self.addin.close()
+        self.assertEqual(self.fake.gone, ["notes"])
+        self.assertEqual(self.fake.deleted, [])
+
+    def test_close_can_unregister_instead(self) -> None:
+        self.addin.start()
+        self.addin.close(unregister=True)
         self.assertEqual(self.fake.deleted, ["notes"])
+        self.assertEqual(self.fake.gone, [])
 
     def test_commands_are_answered_and_errors_reported(self) -> None:
         self.addin.start()

@@ -60,7 +60,7 @@ pub fn running_keys() -> Result<HashSet<String>, PluginError> {
 
 /// A process as item data, secrets redacted; `None` when its working directory is unreadable.
 fn to_data(p: &ProcInfo, clock: &Clock) -> Option<ProcessData> {
-    let cwd = proc::strip_deleted(p.cwd.as_deref()?);
+    let cwd = p.cwd.as_deref()?;
     Some(ProcessData {
         exe: p.exe.to_string_lossy().into_owned(),
         argv: redact_argv(&p.argv),

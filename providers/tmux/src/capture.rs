@@ -11,10 +11,10 @@ use chauffeur_core::{CallOptions, Envelope, Item};
 use chauffeur_plugin::PluginError;
 use serde::Serialize;
 
+use crate::foreground;
 use crate::format::{self, Row, unvis};
 use crate::item::{self, Keys, PaneData, SessionData, WindowData};
 use crate::layout;
-use crate::procfs;
 use crate::server::{ServerSpec, Tmux, TmuxError};
 use crate::settings::Settings;
 
@@ -155,10 +155,10 @@ fn pane_data(server: &str, session: &str, row: &Row, contents: Option<&String>) 
         session: session.to_owned(),
         window: row.window_index,
         index: row.pane_index,
-        cwd: procfs::cwd(row.pane_pid).unwrap_or_else(|| row.pane_current_path.clone()),
+        cwd: foreground::cwd(row.pane_pid).unwrap_or_else(|| row.pane_current_path.clone()),
         title: row.pane_title.clone(),
         active: row.pane_active,
-        program: procfs::foreground_argv(row.pane_pid).map(|argv| redact_argv(&argv)),
+        program: foreground::argv(row.pane_pid).map(|argv| redact_argv(&argv)),
         contents: contents.cloned(),
         pid: row.pane_pid,
     }

@@ -3,7 +3,7 @@
 //! a few tmux commands plus `/proc` reads, and restored exactly and convergently.
 //!
 //! - [`settings`]: `[providers.tmux.settings]`; [`server`]: running tmux;
-//! - [`format`]: the one `list-panes` format and its parsing; [`procfs`]: a pane's
+//! - [`format`]: the one `list-panes` format and its parsing; [`foreground`]: a pane's
 //!   directory and foreground program; [`layout`]: layout strings; [`contents`]: pane
 //!   contents;
 //! - [`item`]: item data and keys; [`capture`], [`plan`], [`script`] and [`restore`]
@@ -13,11 +13,11 @@
 
 pub mod capture;
 pub mod contents;
+pub mod foreground;
 pub mod format;
 pub mod item;
 pub mod layout;
 pub mod plan;
-pub mod procfs;
 pub mod restore;
 pub mod script;
 pub mod server;

@@ -8,9 +8,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chauffeur_core::selection::selected_keys;
 use chauffeur_core::{ActionKind, CallOptions, Envelope, Item, Plan, PlannedAction};
 
+use crate::foreground::program_name;
 use crate::format::{Row, unvis};
 use crate::item::{self, PaneData, SessionData, WindowData, data_of};
-use crate::procfs::program_name;
 
 /// One live session: its id and, per window index, the window id and its pane indexes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

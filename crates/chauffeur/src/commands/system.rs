@@ -1,5 +1,7 @@
 //! status, stop, doctor, plugins, config, completions.
 
+use std::time::{Duration, Instant};
+
 use chauffeur_engine::ProviderInfo;
 use chauffeur_host::PluginSummary;
 use serde::{Deserialize, Serialize};
@@ -64,7 +66,7 @@ pub fn status(ctx: &Ctx) -> Result<(), CliError> {
 }
 
 /// How long `chauffeur stop` waits for the daemon to finish.
-const STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+const STOP_WAIT: Duration = Duration::from_secs(30);
 
 /// `chauffeur stop`: sends the daemon SIGTERM (what a service manager sends) and waits
 /// until it has released its lock, so its `shutdown` snapshot is written and a new daemon
@@ -84,7 +86,7 @@ pub fn stop(ctx: &Ctx) -> Result<(), CliError> {
         nix::sys::signal::Signal::SIGTERM,
     )
     .map_err(|e| CliError::failed(format!("cannot signal the daemon (pid {pid}): {e}")))?;
-    let started = std::time::Instant::now();
+    let started = Instant::now();
     while !runtime::lock_is_free(&ctx.paths) {
         if started.elapsed() > STOP_WAIT {
             return Err(CliError::failed(format!(
@@ -93,7 +95,7 @@ pub fn stop(ctx: &Ctx) -> Result<(), CliError> {
                 ctx.paths.log_dir().display()
             )));
         }
-        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::thread::sleep(Duration::from_millis(20));
     }
     println!("stopped the Chauffeur daemon (pid {pid})");
     Ok(())

@@ -18,6 +18,8 @@ pub struct Stat {
     pub state: char,
     /// Field 4: parent process id.
     pub ppid: u32,
+    /// Field 5: process group id.
+    pub pgrp: u32,
     /// Field 7: controlling terminal device; 0 when there is none.
     pub tty_nr: u64,
     /// Field 8: the terminal's foreground process group, when there is a terminal.
@@ -39,6 +41,7 @@ pub fn parse_stat(stat: &str) -> Option<Stat> {
     Some(Stat {
         state: field(3)?.chars().next()?,
         ppid: field(4)?.parse().ok()?,
+        pgrp: field(5)?.parse().ok()?,
         tty_nr: field(7)?.parse().ok()?,
         tpgid: u32::try_from(tpgid).ok().filter(|g| *g > 0),
         flags: field(9)?.parse().ok()?,
@@ -49,6 +52,18 @@ pub fn parse_stat(stat: &str) -> Option<Stat> {
 /// Reads and parses `/proc/PID/stat`.
 pub fn stat(pid: u32) -> Option<Stat> {
     parse_stat(&fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
+}
+
+/// The children of a process (`/proc/PID/task/PID/children`), in pid order; empty when
+/// the kernel does not list them.
+pub fn children(pid: u32) -> Vec<u32> {
+    let list = fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
+    let mut children: Vec<u32> = list
+        .split_whitespace()
+        .filter_map(|c| c.parse().ok())
+        .collect();
+    children.sort_unstable();
+    children
 }
 
 /// The real uid and the thread-group id from `/proc/PID/status`.
@@ -170,6 +185,7 @@ mod tests {
         let stat = parse_stat(line).unwrap();
         assert_eq!(stat.state, 'S');
         assert_eq!(stat.ppid, 1);
+        assert_eq!(stat.pgrp, 1234);
         assert_eq!(stat.tty_nr, 34816);
         assert_eq!(stat.tpgid, Some(4242));
         assert_eq!(stat.flags, 4_194_560);
@@ -206,6 +222,28 @@ mod tests {
     }
 
     #[test]
+    fn lists_the_children_of_a_shell() {
+        use std::io::{BufRead, BufReader};
+        let mut shell = std::process::Command::new("sh")
+            .args(["-c", "sleep 30 & echo $!; wait"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(shell.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let sleeper: u32 = line.trim().parse().unwrap();
+        let listed = children(shell.id());
+        std::process::Command::new("kill")
+            .arg(sleeper.to_string())
+            .status()
+            .unwrap();
+        shell.wait().unwrap();
+        assert_eq!(listed, [sleeper]);
+    }
+
+    #[test]
     fn reads_this_process() {
         let me = std::process::id();
         assert_eq!(status(me), Some((current_uid(), me)));
@@ -214,6 +252,7 @@ mod tests {
         assert!(cmdline(me).is_some_and(|a| !a.is_empty()));
         assert!(cwd(me).is_some());
         assert!(list_pids().unwrap().contains(&me));
+        assert!(clock_ticks() > 0);
         assert!(clock_ticks() > 0);
         assert!(boot_time().unwrap() > 1_000_000_000);
     }

@@ -131,11 +131,7 @@ pub fn server_items(
             ));
             for p in panes {
                 let data = pane_data(&server, &name, p, contents.get(&p.pane_id));
-                let what = data
-                    .program
-                    .as_ref()
-                    .map(|argv| argv.join(" "))
-                    .unwrap_or_else(|| data.cwd.clone());
+                let what = data.command_line().unwrap_or_else(|| data.cwd.clone());
                 items.push(make(
                     keys.pane(&name, index, p.pane_index),
                     item::PANE,
@@ -150,6 +146,10 @@ pub fn server_items(
 }
 
 fn pane_data(server: &str, session: &str, row: &Row, contents: Option<&String>) -> PaneData {
+    let mut programs = foreground::programs(row.pane_pid)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|argv| redact_argv(&argv));
     PaneData {
         server: server.to_owned(),
         session: session.to_owned(),
@@ -158,7 +158,8 @@ fn pane_data(server: &str, session: &str, row: &Row, contents: Option<&String>) 
         cwd: foreground::cwd(row.pane_pid).unwrap_or_else(|| row.pane_current_path.clone()),
         title: row.pane_title.clone(),
         active: row.pane_active,
-        program: foreground::argv(row.pane_pid).map(|argv| redact_argv(&argv)),
+        program: programs.next(),
+        piped_to: programs.collect(),
         contents: contents.cloned(),
         pid: row.pane_pid,
     }

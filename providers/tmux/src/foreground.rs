@@ -2,8 +2,9 @@
 //!
 //! The foreground program of a pane is the leader of the terminal's foreground process
 //! group: `tpgid` (field 8 of `/proc/<pane_pid>/stat`) names it, and its
-//! `/proc/<tpgid>/cmdline` is the full argument vector. Everything is best effort: a
-//! process may exit while it is read, which yields `None`.
+//! `/proc/<tpgid>/cmdline` is the full argument vector; the rest of a pipeline are the
+//! shell's other children in that group. Everything is best effort: a process may exit
+//! while it is read, which yields `None`.
 
 /// Shells: a pane whose foreground program is one of these runs no program of its own.
 pub const SHELLS: &[&str] = &[
@@ -32,18 +33,34 @@ pub fn cwd(pid: u32) -> Option<String> {
     Some(chauffeur_procfs::cwd(pid)?.to_string_lossy().into_owned())
 }
 
-/// The program a pane runs in the foreground, unredacted: the foreground group leader's
-/// command line, or the pane's own process when that is not a shell. `None` when the
-/// shell itself is in the foreground.
-pub fn argv(pane_pid: u32) -> Option<Vec<String>> {
-    let leader = chauffeur_procfs::stat(pane_pid)
+/// The programs a pane runs in the foreground, unredacted: the foreground group leader's
+/// command line, then, for a pipeline (`tail -f log | grep x`), the other members of its
+/// process group among the shell's children, in the order the shell started them. Falls
+/// back to the pane's own process when that is not a shell. `None` when the shell itself
+/// is in the foreground.
+pub fn programs(pane_pid: u32) -> Option<Vec<Vec<String>>> {
+    let group = chauffeur_procfs::stat(pane_pid)
         .and_then(|s| s.tpgid)
         .unwrap_or(pane_pid);
-    let argv = cmdline(leader).or_else(|| {
+    let leader = cmdline(group).or_else(|| {
         // The group leader exited but the group lives on; fall back to the pane's process.
-        (leader != pane_pid).then(|| cmdline(pane_pid)).flatten()
+        (group != pane_pid).then(|| cmdline(pane_pid)).flatten()
     })?;
-    if is_shell(&argv[0]) { None } else { Some(argv) }
+    if is_shell(&leader[0]) {
+        return None;
+    }
+    let mut programs = vec![leader];
+    if group != pane_pid {
+        programs.extend(
+            chauffeur_procfs::children(pane_pid)
+                .into_iter()
+                .filter(|&child| {
+                    child != group && chauffeur_procfs::stat(child).is_some_and(|s| s.pgrp == group)
+                })
+                .filter_map(cmdline),
+        );
+    }
+    Some(programs)
 }
 
 #[cfg(test)]

@@ -88,6 +88,10 @@ pub struct PaneData {
     /// is in the foreground.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub program: Option<Vec<String>>,
+    /// The programs `program` pipes into (`program | a | b`), in order, secrets redacted;
+    /// empty when it runs alone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub piped_to: Vec<Vec<String>>,
     /// The last lines of the pane (only when `capture_contents_lines` is set).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contents: Option<String>,
@@ -100,21 +104,34 @@ impl PaneData {
     /// Whether redaction removed a secret from the program's command line, so running it
     /// again would not do the same thing.
     pub fn is_redacted(&self) -> bool {
-        self.program
-            .iter()
-            .flatten()
-            .any(|arg| arg.contains(REDACTED))
+        self.programs().flatten().any(|arg| arg.contains(REDACTED))
     }
 
-    /// The program's command line, quoted for a POSIX shell (or fish).
-    pub fn command_line(&self) -> Option<String> {
-        let argv = self.program.as_ref()?;
-        Some(
-            argv.iter()
-                .map(|a| shell_quote(a))
-                .collect::<Vec<_>>()
-                .join(" "),
+    /// Every program of the pane's foreground pipeline, first to last (none when the shell
+    /// was in the foreground).
+    pub fn programs(&self) -> impl Iterator<Item = &Vec<String>> {
+        self.program.iter().chain(
+            self.program
+                .is_some()
+                .then_some(&self.piped_to)
+                .into_iter()
+                .flatten(),
         )
+    }
+
+    /// The program's command line, quoted for a POSIX shell (or fish), with its pipeline.
+    pub fn command_line(&self) -> Option<String> {
+        self.program.as_ref()?;
+        let quoted: Vec<String> = self
+            .programs()
+            .map(|argv| {
+                argv.iter()
+                    .map(|a| shell_quote(a))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        Some(quoted.join(" | "))
     }
 }
 
@@ -216,10 +233,30 @@ mod tests {
             title: String::new(),
             active: true,
             program: Some(vec!["less".into(), "a b.txt".into()]),
+            piped_to: Vec::new(),
             contents: None,
             pid: 1,
         };
         assert_eq!(pane.command_line().unwrap(), "less 'a b.txt'");
         assert!(!pane.is_redacted());
+        let piped = PaneData {
+            program: Some(vec!["tail".into(), "-f".into(), "my log".into()]),
+            piped_to: vec![
+                vec!["grep".into(), "a|b".into()],
+                vec!["curl".into(), format!("--token={REDACTED}")],
+            ],
+            ..pane.clone()
+        };
+        assert_eq!(
+            piped.command_line().unwrap(),
+            "tail -f 'my log' | grep 'a|b' | curl '--token=[REDACTED]'"
+        );
+        assert!(piped.is_redacted());
+        let shell = PaneData {
+            program: None,
+            ..piped
+        };
+        assert_eq!(shell.command_line(), None);
+        assert_eq!(shell.programs().count(), 0);
     }
 }

@@ -85,22 +85,25 @@ pub enum ProgramAction {
     TypeOnly(String, String),
 }
 
-/// Decides the fate of a pane's program: run only when `may_run` allows it and no secret
-/// was redacted from it.
+/// Decides the fate of a pane's program (with its pipeline): run only when every program
+/// in it may run and no secret was redacted from it.
 pub fn program_action(pane: &PaneData, options: &CallOptions) -> ProgramAction {
-    let (Some(argv), Some(line)) = (pane.program.as_ref(), pane.command_line()) else {
+    let Some(line) = pane.command_line() else {
         return ProgramAction::None;
     };
-    let program = argv.first().map_or("", |a| program_name(a));
     if pane.is_redacted() {
         return ProgramAction::TypeOnly(
             line,
             "a secret was redacted from its command line".to_owned(),
         );
     }
-    if options.may_run(program) {
+    let refused = pane
+        .programs()
+        .map(|argv| argv.first().map_or("", |a| program_name(a)))
+        .find(|program| !options.may_run(program));
+    let Some(program) = refused else {
         return ProgramAction::Run(line);
-    }
+    };
     let why = if options.imported {
         "the snapshot was imported; pass --allow-commands to run it".to_owned()
     } else {

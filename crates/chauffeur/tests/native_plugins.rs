@@ -204,6 +204,15 @@ fn refused_manifests_say_why_and_affect_nothing_else() {
     assert_eq!(ids, ["c_plugin"], "{list}");
     let human = text(&daemon.cli(&["plugins"]).stdout);
     assert!(human.contains("not loaded: mismatch"), "{human}");
+    // `status`, the first thing a user runs, says so too.
+    let status = text(&daemon.cli(&["status"]).stdout);
+    assert!(status.contains("not loaded: mismatch"), "{status}");
+    let status = daemon.json(&["status"]);
+    assert_eq!(
+        status["plugin_problems"].as_array().map(Vec::len),
+        Some(3),
+        "{status}"
+    );
     assert_eq!(
         daemon.json(&["plugins", "call", "c_plugin", "echo", "[1]"]),
         json!([1])

@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use chauffeur_engine::ProviderInfo;
-use chauffeur_host::PluginSummary;
+use chauffeur_host::{LoadProblem, PluginSummary};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -42,9 +42,11 @@ pub fn status(ctx: &Ctx) -> Result<(), CliError> {
     };
     let client = Client::connect(&ctx.paths)?;
     let status: Status = client.get("/v1/status")?;
+    let problems = plugin_report(ctx).problems;
     if ctx.json {
         let mut value = serde_json::to_value(&status).unwrap_or(Value::Null);
         value["running"] = Value::Bool(true);
+        value["plugin_problems"] = json!(problems);
         output::json(&value);
         return Ok(());
     }
@@ -62,6 +64,9 @@ pub fn status(ctx: &Ctx) -> Result<(), CliError> {
     );
     println!();
     print_providers(&status.providers);
+    if print_problems(&problems) {
+        println!("(`chauffeur plugins` lists every plugin)");
+    }
     Ok(())
 }
 
@@ -270,12 +275,19 @@ fn print_plugin_report(report: &PluginSummary) {
             }
         }
     }
-    if !report.problems.is_empty() {
-        println!();
-        for problem in &report.problems {
-            println!("not loaded: {problem}");
-        }
+    print_problems(&report.problems);
+}
+
+/// Prints the plugins that could not be loaded, if any; answers whether there were some.
+fn print_problems(problems: &[LoadProblem]) -> bool {
+    if problems.is_empty() {
+        return false;
     }
+    println!();
+    for problem in problems {
+        println!("not loaded: {problem}");
+    }
+    true
 }
 
 /// `chauffeur config`: the effective configuration (defaults, the file, the environment).

@@ -2,7 +2,7 @@
 // first, synchronously, so that events wake the worker; all state lives in storage.
 import { api, hasTabGroups } from './lib/api.js';
 import { startPolling } from './lib/commands.js';
-import { ensure, heartbeat, onRegistered, usePairing } from './lib/connection.js';
+import { ensure, heartbeat, onRegistered, usePairing, useProfile } from './lib/connection.js';
 import { schedule } from './lib/push.js';
 import { plan, restore } from './lib/restore.js';
 import { capture, tabUrl } from './lib/capture.js';
@@ -39,6 +39,10 @@ api.alarms.onAlarm.addListener(async (alarm) => {
 api.runtime.onMessage.addListener((message, _sender, reply) => {
   if (message?.type === 'paired') {
     usePairing(message.registration).then(() => reply({ ok: true }));
+    return true;
+  }
+  if (message?.type === 'profile') {
+    useProfile().then(() => reply({ ok: true }));
     return true;
   }
   if (message?.type === 'status') {

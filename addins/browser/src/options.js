@@ -1,5 +1,5 @@
 // The options page: connection status, the pairing flow, the ignore list.
-import { addinId, api } from './lib/api.js';
+import { addinIdFor, api, PROFILE_PATTERN } from './lib/api.js';
 import { PAIRED_HEARTBEAT_MS } from './lib/connection.js';
 import { registerBody } from './lib/daemon.js';
 import { loadSettings, saveSettings } from './lib/settings.js';
@@ -23,6 +23,7 @@ async function post(url, path, token, body) {
 async function pair() {
   const url = $('daemon-url').value.trim().replace(/\/+$/, '');
   await saveSettings({ daemonUrl: url });
+  const addinId = addinIdFor((await loadSettings()).profile);
   $('pairing').hidden = false;
   $('pairing-status').textContent = 'Asking the daemon for a code…';
   try {
@@ -54,7 +55,19 @@ async function init() {
   const settings = await loadSettings();
   $('daemon-url').value = settings.daemonUrl;
   $('ignore').value = settings.ignore.join('\n');
+  $('profile').value = settings.profile;
   $('pair').addEventListener('click', pair);
+  $('save-profile').addEventListener('click', async () => {
+    const profile = $('profile').value.trim();
+    if (profile && !PROFILE_PATTERN.test(profile)) {
+      $('profile-saved').textContent = 'Use 1 to 32 lowercase letters, digits or "-".';
+      return;
+    }
+    await saveSettings({ profile });
+    await api.runtime.sendMessage({ type: 'profile' });
+    $('profile-saved').textContent = `Saved: this profile is saved as ${addinIdFor(profile)}.`;
+    await showStatus();
+  });
   $('save').addEventListener('click', async () => {
     const ignore = $('ignore').value.split('\n').map((l) => l.trim()).filter(Boolean);
     await saveSettings({ ignore });

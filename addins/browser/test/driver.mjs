@@ -12,12 +12,13 @@
 //   {"cmd":"openTab","name":N}        open /page/N in a new tab as a user would (not through
 //                                     the extension, so only the tab event can wake it)
 //   {"cmd":"closeTab","name":N}       close the tab showing /page/N, as a user would
+//   {"cmd":"nameProfile","name":N}    type N into the options page's profile name and save
 //   {"cmd":"memory"}                  PSS of the browser's processes, in KiB
 //   {"cmd":"close"}                   close the browser
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { inWorker, launch, live, stopWorker, workerStatus } from './browser.mjs';
+import { EXTENSION_ID, inWorker, launch, live, stopWorker, workerStatus } from './browser.mjs';
 import { browserMemoryKiB } from './memory.mjs';
 import { servePages } from './pages.mjs';
 import { DEFAULT_IGNORE } from '../src/lib/urls.js';
@@ -112,6 +113,16 @@ async function handle(command) {
       if (!page) throw new Error(`no tab shows ${url}`);
       await page.close();
       return { url };
+    }
+    case 'nameProfile': {
+      const page = await browser.context.newPage();
+      await page.goto(`chrome-extension://${EXTENSION_ID}/options.html`);
+      await page.fill('#profile', command.name);
+      await page.click('#save-profile');
+      await page.waitForFunction(() => document.getElementById('profile-saved').textContent !== '');
+      const said = await page.textContent('#profile-saved');
+      await page.close();
+      return { said };
     }
     case 'memory':
       return { kib: browserMemoryKiB(browser.profile) };

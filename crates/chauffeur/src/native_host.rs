@@ -78,7 +78,14 @@ pub fn run(paths: Paths, browser_args: &[String]) -> Result<(), CliError> {
         match kind {
             "connect" | "reconnect" => {
                 let name = message["browser"].as_str().unwrap_or("chromium");
-                match connect(&shared, name, kind == "connect", &message["resume"]) {
+                let profile = message["profile"].as_str().filter(|p| !p.is_empty());
+                match connect(
+                    &shared,
+                    name,
+                    profile,
+                    kind == "connect",
+                    &message["resume"],
+                ) {
                     Ok(reply) => send(&shared, &reply),
                     Err(e) => send(&shared, &json!({"type": "error", "message": e.message})),
                 }
@@ -150,21 +157,43 @@ fn resume(shared: &Shared, url: &str, user_token: &str, saved: &Value) -> Option
     }
 }
 
+/// Whether `name` is 1 to 32 lowercase letters and digits, and `-` when `dash` allows it.
+fn is_word(name: &str, dash: bool) -> bool {
+    (1..=32).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || (dash && b == b'-'))
+}
+
+/// The add-in id of a browser profile: `browser-chromium`, or `browser-chromium-work` for a
+/// profile the user named `work` in the extension's options.
+fn addin_id(browser: &str, profile: Option<&str>) -> Result<String, CliError> {
+    if !is_word(browser, false) {
+        return Err(CliError::usage(format!("bad browser name {browser:?}")));
+    }
+    match profile {
+        None => Ok(format!("browser-{browser}")),
+        Some(p) if is_word(p, true) => Ok(format!("browser-{browser}-{p}")),
+        Some(p) => Err(CliError::usage(format!(
+            "bad profile name {p:?}: use 1 to 32 lowercase letters, digits or '-'"
+        ))),
+    }
+}
+
 /// Finds (or, on the first connect, starts) the daemon and registers the extension.
+///
+/// Only a fresh connect (`connect` without a registration to resume: a browser starting) may
+/// take the id over from a holder that is still registered, which is how a browser whose
+/// host vanished gets its id back. A host that lost its registration to another instance
+/// must not take it back, or two profiles would displace each other at every heartbeat.
 fn connect(
     shared: &Shared,
     browser: &str,
+    profile: Option<&str>,
     may_start: bool,
     saved: &Value,
 ) -> Result<Value, CliError> {
-    if browser.is_empty()
-        || browser.len() > 32
-        || !browser
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-    {
-        return Err(CliError::usage(format!("bad browser name {browser:?}")));
-    }
+    let id = addin_id(browser, profile)?;
     let daemon = if may_start {
         Client::connect_or_start(&shared.paths)?;
         runtime::find(&shared.paths)
@@ -172,10 +201,23 @@ fn connect(
         runtime::find(&shared.paths)
     }
     .ok_or_else(|| CliError::failed("the Chauffeur daemon is not running"))?;
-    let id = format!("browser-{browser}");
+    let take_over = may_start && saved.is_null();
     let session = match resume(shared, &daemon.record.url, &daemon.token, saved) {
         Some(s) if s.id == id => s,
-        _ => register(shared, &daemon.record.url, &daemon.token, &id)?,
+        Some(renamed) => {
+            // The profile was given another name: the old id is gone, not left to linger.
+            let gone = format!("/v1/addins/{}/gone", renamed.id);
+            request(
+                &shared.agent,
+                &renamed.url,
+                &daemon.token,
+                "POST",
+                &gone,
+                None,
+            )?;
+            register(shared, &daemon.record.url, &daemon.token, &id, take_over)?
+        }
+        None => register(shared, &daemon.record.url, &daemon.token, &id, take_over)?,
     };
     let reply = json!({
         "type": "connected",
@@ -188,13 +230,38 @@ fn connect(
     Ok(reply)
 }
 
-/// `POST /register` with the user's token; a live holder of the id (another browser
-/// instance that vanished without closing its port) is declared gone and replaced.
-fn register(shared: &Shared, url: &str, user_token: &str, id: &str) -> Result<Session, CliError> {
+/// What people call the browser an add-in id belongs to.
+fn browser_label(id: &str) -> &'static str {
+    if id.starts_with("browser-firefox") {
+        "Firefox"
+    } else {
+        "Chromium"
+    }
+}
+
+/// `POST /register` with the user's token. When the id is held by a live add-in, `take_over`
+/// declares that one gone and replaces it (a browser instance that vanished without closing
+/// its port); otherwise the holder is another instance or profile, and the answer says how
+/// to save both.
+fn register(
+    shared: &Shared,
+    url: &str,
+    user_token: &str,
+    id: &str,
+    take_over: bool,
+) -> Result<Session, CliError> {
+    let label = browser_label(id);
+    let name = match id
+        .strip_prefix("browser-")
+        .and_then(|rest| rest.split_once('-'))
+    {
+        Some((_, profile)) => format!("{label} ({profile})"),
+        None => label.to_owned(),
+    };
     let body = json!({
         "id": id,
         "type": "push",
-        "name": if id == "browser-firefox" { "Firefox" } else { "Chromium" },
+        "name": name,
         "version": env!("CARGO_PKG_VERSION"),
         "protocols": [1],
         "capabilities": ["capture", "plan", "restore"],
@@ -208,6 +275,12 @@ fn register(shared: &Shared, url: &str, user_token: &str, id: &str) -> Result<Se
         "/register",
         Some(&body),
     )?;
+    if answer.0 == 409 && !take_over {
+        return Err(CliError::failed(format!(
+            "another {label} profile or instance is connected to Chauffeur as {id}; give this \
+             profile a name in the extension's options so that both are saved"
+        )));
+    }
     if answer.0 == 409 {
         let gone = format!("/v1/addins/{id}/gone");
         request(&shared.agent, url, user_token, "POST", &gone, None)?;
@@ -243,6 +316,7 @@ fn register(shared: &Shared, url: &str, user_token: &str, id: &str) -> Result<Se
 /// Heartbeats for the extension (three times an interval) while the port is open; registers again (and tells the
 /// extension the new token) when the daemon forgot the add-in or restarted.
 fn heartbeat(shared: &Shared) {
+    let mut last_error: Option<String> = None;
     loop {
         let Some(session) = lock(&shared.session).clone() else {
             std::thread::sleep(Duration::from_secs(1));
@@ -265,9 +339,23 @@ fn heartbeat(shared: &Shared) {
             continue;
         }
         let renewed = match runtime::find(&shared.paths) {
-            Some(d) => register(shared, &d.record.url, &d.token, &session.id),
-            None => register(shared, &session.url, &session.user_token, &session.id),
+            Some(d) => register(shared, &d.record.url, &d.token, &session.id, false),
+            None => register(
+                shared,
+                &session.url,
+                &session.user_token,
+                &session.id,
+                false,
+            ),
         };
+        match &renewed {
+            Err(e) if last_error.as_deref() != Some(e.message.as_str()) => {
+                last_error = Some(e.message.clone());
+                send(shared, &json!({"type": "error", "message": e.message}));
+            }
+            Err(_) => {}
+            Ok(_) => last_error = None,
+        }
         if let Ok(new) = renewed {
             let reply = json!({
                 "type": "connected",
@@ -379,6 +467,18 @@ mod tests {
             .expect("a message");
         assert_eq!(first["type"], "connect");
         assert!(read_message(&mut cursor).expect("reads").is_none());
+    }
+
+    #[test]
+    fn profile_names_make_their_own_ids() {
+        assert_eq!(addin_id("chromium", None).unwrap(), "browser-chromium");
+        assert_eq!(
+            addin_id("chromium", Some("work-2")).unwrap(),
+            "browser-chromium-work-2"
+        );
+        assert!(addin_id("chromium", Some("Work")).is_err());
+        assert!(addin_id("chromium", Some(&"x".repeat(33))).is_err());
+        assert!(addin_id("chro-mium", None).is_err());
     }
 
     #[test]

@@ -10,7 +10,10 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
-use browser_support::{ADDIN, Driver, addin, items, outcomes, save, settled};
+use browser_support::{
+    ADDIN, Driver, addin, items, launched_with_fixture, outcomes, save, save_of, settled,
+    settled_of,
+};
 use common::{Daemon, wait_for};
 use serde_json::{Value, json};
 
@@ -309,13 +312,7 @@ fn restore_only(
 
 #[test]
 fn restores_only_one_window_or_one_group() {
-    let daemon = Daemon::start(CONFIG);
-    let mut driver = Driver::start(&daemon);
-    let profiles = tempfile::tempdir().expect("profiles");
-
-    driver.launch(&daemon, &profiles.path().join("source"));
-    settled(&daemon);
-    driver.call(json!({"cmd": "fixture"}));
+    let (daemon, mut driver, profiles, _) = launched_with_fixture(CONFIG, "source");
     settled(&daemon);
     let (snapshot, section, state) = save(&daemon);
     assert_eq!(section["status"], "ok", "{section}");
@@ -420,12 +417,7 @@ fn provider(daemon: &Daemon) -> Option<Value> {
 /// the worker is stopped is run by the worker the command wakes.
 #[test]
 fn survives_the_service_worker_being_stopped() {
-    let daemon = Daemon::start(CONFIG);
-    let mut driver = Driver::start(&daemon);
-    let profiles = tempfile::tempdir().expect("profiles");
-    driver.launch(&daemon, &profiles.path().join("one"));
-    settled(&daemon);
-    driver.call(json!({"cmd": "fixture"}));
+    let (daemon, mut driver, _profiles, _) = launched_with_fixture(CONFIG, "one");
     let before = settled(&daemon);
     let (snapshot, _, state) = save(&daemon);
     let closed = items(&state, "tab")
@@ -522,6 +514,37 @@ fn survives_the_service_worker_being_stopped() {
         addin(&daemon).expect("add-in")["liveness"],
         "alive",
         "still alive after the restore"
+    );
+    driver.call(json!({"cmd": "close"}));
+}
+
+/// Naming the profile in the extension's options page (so that several profiles running at
+/// once are saved side by side) moves it to its own add-in id at once: the old id is retired,
+/// not left to linger beside it, and the tabs are saved under the new one.
+#[test]
+fn a_profile_named_in_the_options_is_saved_under_its_own_id() {
+    let (daemon, mut driver, _profiles, _) = launched_with_fixture(CONFIG, "one");
+    let answer = driver.call(json!({"cmd": "nameProfile", "name": "work"}));
+    assert!(
+        answer["said"]
+            .as_str()
+            .is_some_and(|s| s.contains("browser-chromium-work")),
+        "{answer}"
+    );
+    let named = settled_of(&daemon, "browser-chromium-work");
+    assert_eq!(named["name"], "Chromium (work)", "{named}");
+    assert_eq!(
+        addin(&daemon).map(|a| a["liveness"].clone()),
+        Some(json!("dead")),
+        "the unnamed id is retired"
+    );
+    let (_, section, state) = save_of(&daemon, "browser-chromium-work");
+    assert_eq!(section["status"], "ok", "{section}");
+    assert!(
+        items(&state, "tab").iter().any(|t| t["data"]["url"]
+            .as_str()
+            .is_some_and(|u| u.ends_with("/page/two-a"))),
+        "{state:#}"
     );
     driver.call(json!({"cmd": "close"}));
 }

@@ -1,8 +1,9 @@
 // How the extension reaches the daemon: through the native host (which registers with the
 // user's token and heartbeats while the browser runs), or, when none is installed, with the
 // add-in token a pairing gave (stored in storage.local; heartbeats from a 30 s alarm).
-import { addinId, api, nativeHostName } from './api.js';
+import { addinIdFor, api, browserName, nativeHostName } from './api.js';
 import { call, registerBody } from './daemon.js';
+import { loadSettings } from './settings.js';
 
 /** Alarms fire at most every 30 s; the interval asked for leaves room for one late alarm. */
 export const PAIRED_HEARTBEAT_MS = 60000;
@@ -36,45 +37,56 @@ export async function current() {
  * this browser: when the service worker was stopped (which closes the port) and started
  * again, the new host takes it over if the daemon still knows it, so the add-in never dies.
  */
-function connectNative(saved) {
+function connectNative(saved, profile) {
   return new Promise((resolve) => {
     let settled = false;
+    const settle = (value) => {
+      if (settled) return;
+      settled = true;
+      resolve(value);
+    };
+    let own;
     try {
-      port = api.runtime.connectNative(nativeHostName);
+      own = port = api.runtime.connectNative(nativeHostName);
     } catch (e) {
       resolve(false);
       return;
     }
-    port.onMessage.addListener(async (message) => {
+    own.onMessage.addListener(async (message) => {
       if (message?.type === 'connected') {
         const reg = { url: message.url, token: message.token, id: message.id, via: 'native', heartbeat_interval_ms: message.heartbeat_interval_ms };
         await setRegistration(reg, 'connected through the native host');
-        if (!settled) resolve((settled = true));
+        settle(true);
       } else if (message?.type === 'error') {
         await api.storage.session.set({ status: `native host: ${message.message}` });
+        settle(false);
       }
     });
-    port.onDisconnect.addListener(async () => {
+    own.onDisconnect.addListener(async () => {
       const why = api.runtime.lastError?.message ?? 'closed';
+      if (port !== own) return; // replaced on purpose (a new profile name)
       port = null;
       if (registration?.via === 'native') await setRegistration(null, `native host: ${why}`);
-      if (!settled) {
-        nativeFailed = true;
-        resolve(false);
-        settled = true;
-      }
+      if (!settled) nativeFailed = true;
+      settle(false);
     });
     const resume = saved?.via === 'native' ? { id: saved.id, token: saved.token, url: saved.url, heartbeat_interval_ms: saved.heartbeat_interval_ms } : undefined;
-    port.postMessage({ type: 'connect', browser: addinId.replace('browser-', ''), version: api.runtime.getManifest().version, resume });
-    setTimeout(() => { if (!settled) { settled = true; resolve(false); } }, 20000);
+    own.postMessage(hostMessage('connect', profile, resume));
+    setTimeout(() => settle(false), 20000);
   });
+}
+
+/** A `connect` or `reconnect` message for the native host. */
+function hostMessage(type, profile, resume) {
+  return { type, browser: browserName, profile, version: api.runtime.getManifest().version, resume };
 }
 
 async function renewPaired() {
   const { paired } = await api.storage.local.get('paired');
   if (!paired?.token) return false;
   try {
-    const body = registerBody(paired.id ?? addinId, api.runtime.getManifest().version, PAIRED_HEARTBEAT_MS);
+    const { profile } = await loadSettings();
+    const body = registerBody(paired.id ?? addinIdFor(profile), api.runtime.getManifest().version, PAIRED_HEARTBEAT_MS);
     const answer = await call(paired, 'POST', '/register', body);
     const reg = { url: paired.url, token: answer.token, id: answer.id, via: 'paired' };
     await api.storage.local.set({ paired: reg });
@@ -108,8 +120,15 @@ async function ensureOnce() {
     saved = registration;
     registration = null;
   }
-  if (!nativeFailed && !port && (await connectNative(saved))) return registration;
-  if (port && registration) return registration;
+  const { profile } = await loadSettings();
+  const connecting = !nativeFailed && !port;
+  if (connecting && (await connectNative(saved, profile))) return registration;
+  if (port) {
+    // The host runs but holds no registration (another profile has the id): ask again at
+    // the next heartbeat; it succeeds once that one is gone or this profile has a name.
+    if (!registration && !connecting) port.postMessage(hostMessage('reconnect', profile));
+    return registration;
+  }
   await renewPaired();
   return registration;
 }
@@ -119,10 +138,28 @@ export async function reconnect() {
   const via = registration?.via;
   await setRegistration(null, 'reconnecting');
   if (via === 'native' && port) {
-    port.postMessage({ type: 'reconnect' });
+    port.postMessage(hostMessage('reconnect', (await loadSettings()).profile));
     return;
   }
   await ensure();
+}
+
+/**
+ * The profile name changed in the options page: connect again under the new id (the host
+ * tells the daemon the old one is gone).
+ */
+export async function useProfile() {
+  const saved = registration;
+  if (port) {
+    const old = port;
+    port = null;
+    old.disconnect();
+  }
+  await setRegistration(null, 'reconnecting under the new profile name');
+  nativeFailed = false;
+  const { profile } = await loadSettings();
+  if (await connectNative(saved?.via === 'native' ? saved : null, profile)) return;
+  await renewPaired();
 }
 
 /** A pairing finished in the options page. */

@@ -1,15 +1,16 @@
 // The user's settings, kept in storage.local.
-import { api } from './api.js';
+import { api, PROFILE_PATTERN } from './api.js';
 import { DEFAULT_IGNORE } from './urls.js';
 
 export const DEFAULT_DAEMON_URL = 'http://127.0.0.1:7467';
 
-/** `{ignore: [prefixes], daemonUrl}` with defaults filled in. */
+/** `{ignore: [prefixes], daemonUrl, profile}` with defaults filled in. */
 export async function loadSettings() {
   const { settings } = await api.storage.local.get('settings');
   return {
     ignore: Array.isArray(settings?.ignore) ? settings.ignore : DEFAULT_IGNORE,
     daemonUrl: typeof settings?.daemonUrl === 'string' ? settings.daemonUrl : DEFAULT_DAEMON_URL,
+    profile: typeof settings?.profile === 'string' && PROFILE_PATTERN.test(settings.profile) ? settings.profile : '',
   };
 }
 

@@ -186,6 +186,23 @@ fn kill_browser(profile: &Path) {
     }
 }
 
+/// A daemon with `config`, and Chromium on a fresh profile `profile` showing the driver's
+/// fixture (two windows, a pinned tab, a group...), its first push settled. Bind all four:
+/// the profile directory lives as long as the temp dir, and the browser stops before the
+/// daemon.
+pub fn launched_with_fixture(
+    config: &str,
+    profile: &str,
+) -> (Daemon, Driver, tempfile::TempDir, Value) {
+    let daemon = Daemon::start(config);
+    let mut driver = Driver::start(&daemon);
+    let profiles = tempfile::tempdir().expect("profiles");
+    driver.launch(&daemon, &profiles.path().join(profile));
+    settled(&daemon);
+    let fixture = driver.call(json!({"cmd": "fixture"}));
+    (daemon, driver, profiles, fixture)
+}
+
 /// The Chromium add-in as `GET /v1/addins` shows it.
 pub fn addin(daemon: &Daemon) -> Option<Value> {
     addin_of(daemon, ADDIN)

@@ -101,7 +101,9 @@ pub fn run(paths: Paths, browser_args: &[String]) -> Result<(), CliError> {
             ),
         }
     }
-    let session = lock(&shared.session).clone();
+    // Taken, so the heartbeat thread stops at once and cannot register the id again while
+    // the browser's exit is awaited.
+    let session = lock(&shared.session).take();
     if let Some(s) = session {
         if browser_exited(browser) {
             let path = format!("/v1/addins/{}/gone", s.id);
@@ -131,30 +133,42 @@ fn browser_exited(pid: u32) -> bool {
     }
 }
 
-/// Takes over the registration a previous host made for a service worker that was stopped
-/// and started again (`{"id","token","url"}` from the extension), when the daemon still
-/// knows it: no new registration, so the add-in is never dead in between.
-fn resume(shared: &Shared, url: &str, user_token: &str, saved: &Value) -> Option<Session> {
+/// The registration a previous host made for a service worker that was stopped and started
+/// again (`{"id","token","url","heartbeat_interval_ms"}` from the extension), when it is for
+/// this daemon.
+fn saved_session(url: &str, user_token: &str, saved: &Value) -> Option<Session> {
     let (Some(id), Some(token)) = (saved["id"].as_str(), saved["token"].as_str()) else {
         return None;
     };
     if saved["url"].as_str() != Some(url) || !id.starts_with("browser-") {
         return None;
     }
-    let path = format!("/plugin/alive/{id}");
-    match request(&shared.agent, url, token, "POST", &path, None) {
-        Ok((204, _)) => Some(Session {
-            url: url.to_owned(),
-            user_token: user_token.to_owned(),
-            id: id.to_owned(),
-            token: token.to_owned(),
-            interval: saved["heartbeat_interval_ms"]
-                .as_u64()
-                .map_or(INTERVAL, Duration::from_millis)
-                .clamp(Duration::from_millis(500), Duration::from_secs(60)),
-        }),
-        _ => None,
-    }
+    Some(Session {
+        url: url.to_owned(),
+        user_token: user_token.to_owned(),
+        id: id.to_owned(),
+        token: token.to_owned(),
+        interval: saved["heartbeat_interval_ms"]
+            .as_u64()
+            .map_or(INTERVAL, Duration::from_millis)
+            .clamp(Duration::from_millis(500), Duration::from_secs(60)),
+    })
+}
+
+/// Whether the daemon still knows a registration (one heartbeat with its token).
+fn still_alive(shared: &Shared, session: &Session) -> bool {
+    let path = format!("/plugin/alive/{}", session.id);
+    matches!(
+        request(
+            &shared.agent,
+            &session.url,
+            &session.token,
+            "POST",
+            &path,
+            None
+        ),
+        Ok((204, _))
+    )
 }
 
 /// Whether `name` is 1 to 32 lowercase letters and digits, and `-` when `dash` allows it.
@@ -202,7 +216,17 @@ fn connect(
     }
     .ok_or_else(|| CliError::failed("the Chauffeur daemon is not running"))?;
     let take_over = may_start && saved.is_null();
-    let session = match resume(shared, &daemon.record.url, &daemon.token, saved) {
+    // A registration the daemon still knows is taken over instead of registering anew: this
+    // host's own (the extension asking again, say after a push raced a rename), or the one
+    // a previous host made for this browser (a stopped service worker started again).
+    let own = lock(&shared.session)
+        .clone()
+        .filter(|s| s.id == id && s.url == daemon.record.url);
+    let known = own
+        .into_iter()
+        .chain(saved_session(&daemon.record.url, &daemon.token, saved))
+        .find(|s| still_alive(shared, s));
+    let session = match known {
         Some(s) if s.id == id => s,
         Some(renamed) => {
             // The profile was given another name: the old id is gone, not left to linger.
@@ -323,6 +347,10 @@ fn heartbeat(shared: &Shared) {
             continue;
         };
         std::thread::sleep(session.interval / 3);
+        if lock(&shared.session).as_ref().map(|s| &s.token) != Some(&session.token) {
+            // Replaced meanwhile, or the port closed: beat for what is current, if anything.
+            continue;
+        }
         let path = format!("/plugin/alive/{}", session.id);
         let healthy = matches!(
             request(

@@ -48,8 +48,8 @@ async function pollForever() {
       for (const command of commands ?? []) await answer(reg, command);
     } catch (e) {
       if (e?.status === 404 || e?.status === 401) {
-        await reconnect();
-        return;
+        if (await reconnect(reg)) return;
+        continue; // a newer registration replaced this one: poll with it
       }
       failures += 1;
       await new Promise((r) => setTimeout(r, Math.min(30000, 500 * 2 ** failures)));

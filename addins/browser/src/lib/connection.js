@@ -133,15 +133,21 @@ async function ensureOnce() {
   return registration;
 }
 
-/** The daemon said register_again (or the token is unknown): get a new registration. */
-export async function reconnect() {
+/**
+ * The daemon said register_again (or the token is unknown) to a call made with `failed`: get
+ * a new registration. Answers false, doing nothing, when a newer registration already
+ * replaced `failed` (a push or poll that raced a rename).
+ */
+export async function reconnect(failed) {
+  if (failed && registration && registration.token !== failed.token) return false;
   const via = registration?.via;
   await setRegistration(null, 'reconnecting');
   if (via === 'native' && port) {
     port.postMessage(hostMessage('reconnect', (await loadSettings()).profile));
-    return;
+    return true;
   }
   await ensure();
+  return true;
 }
 
 /**
@@ -149,7 +155,7 @@ export async function reconnect() {
  * tells the daemon the old one is gone).
  */
 export async function useProfile() {
-  const saved = registration;
+  const saved = await current();
   if (port) {
     const old = port;
     port = null;
@@ -175,6 +181,6 @@ export async function heartbeat() {
   try {
     await call(reg, 'POST', `/plugin/alive/${encodeURIComponent(reg.id)}`);
   } catch (e) {
-    if (e?.status === 404 || e?.status === 401) await reconnect();
+    if (e?.status === 404 || e?.status === 401) await reconnect(reg);
   }
 }

@@ -30,7 +30,7 @@ async function pushNow() {
       await api.storage.session.set({ seq: last });
       schedule(0);
     } else if (e?.status === 404 || e?.status === 401) {
-      await reconnect();
+      await reconnect(reg);
     }
   }
 }

@@ -243,15 +243,20 @@ fn connect(
         }
         None => register(shared, &daemon.record.url, &daemon.token, &id, take_over)?,
     };
-    let reply = json!({
+    let reply = connected(&session);
+    *lock(&shared.session) = Some(session);
+    Ok(reply)
+}
+
+/// The `connected` message that hands the extension a registration.
+fn connected(session: &Session) -> Value {
+    json!({
         "type": "connected",
         "url": session.url,
         "token": session.token,
         "id": session.id,
         "heartbeat_interval_ms": session.interval.as_millis() as u64,
-    });
-    *lock(&shared.session) = Some(session);
-    Ok(reply)
+    })
 }
 
 /// What people call the browser an add-in id belongs to.
@@ -385,13 +390,7 @@ fn heartbeat(shared: &Shared) {
             Ok(_) => last_error = None,
         }
         if let Ok(new) = renewed {
-            let reply = json!({
-                "type": "connected",
-                "url": new.url,
-                "token": new.token,
-                "id": new.id,
-                "heartbeat_interval_ms": new.interval.as_millis() as u64,
-            });
+            let reply = connected(&new);
             *lock(&shared.session) = Some(new);
             send(shared, &reply);
         }

@@ -356,19 +356,7 @@ fn heartbeat(shared: &Shared) {
             // Replaced meanwhile, or the port closed: beat for what is current, if anything.
             continue;
         }
-        let path = format!("/plugin/alive/{}", session.id);
-        let healthy = matches!(
-            request(
-                &shared.agent,
-                &session.url,
-                &session.token,
-                "POST",
-                &path,
-                None
-            ),
-            Ok((204, _))
-        );
-        if healthy {
+        if still_alive(shared, &session) {
             continue;
         }
         let renewed = match runtime::find(&shared.paths) {

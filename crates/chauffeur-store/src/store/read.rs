@@ -60,20 +60,13 @@ impl Store {
             };
             let snapshot: i64 = row.get(0)?;
             let hash: String = row.get(1)?;
-            let (Some(size), Some(data)) = (
-                row.get::<_, Option<i64>>(3)?,
-                row.get_ref(4)?
-                    .as_blob_or_null()
-                    .map_err(rusqlite::Error::from)?,
-            ) else {
-                return Err(StoreError::Corrupt(format!(
-                    "the last good state {hash} of provider {provider:?} is missing"
-                )));
-            };
+            let state = rows::joined_state(row, 3, &hash, || {
+                format!("the last good state {hash} of provider {provider:?} is missing")
+            })?;
             Ok(Some(LastGood {
                 snapshot,
                 captured_at: time_from_db(row.get(2)?),
-                state: blob::decode(&hash, size, data)?,
+                state,
                 hash,
             }))
         })

@@ -183,18 +183,30 @@ pub(super) fn read_states(conn: &Connection, id: SnapshotId) -> Result<BTreeMap<
     while let Some(row) = rows.next()? {
         let provider: String = row.get(0)?;
         let hash: String = row.get(1)?;
-        let (Some(size), Some(data)) = (
-            row.get::<_, Option<i64>>(2)?,
-            row.get_ref(3)?
-                .as_blob_or_null()
-                .map_err(rusqlite::Error::from)?,
-        ) else {
-            return Err(StoreError::Corrupt(format!(
-                "section {provider:?} of snapshot {id} points at missing state {hash}"
-            )));
-        };
-        let state = blob::decode(&hash, size, data)?;
+        let state = joined_state(row, 2, &hash, || {
+            format!("section {provider:?} of snapshot {id} points at missing state {hash}")
+        })?;
         out.insert(provider, state);
     }
     Ok(out)
+}
+
+/// Decodes a state read through `LEFT JOIN blobs`: its `size` column at `size_col` and its
+/// `data` right after are NULL when the blob is missing, which is corruption that `missing`
+/// describes.
+pub(super) fn joined_state(
+    row: &Row<'_>,
+    size_col: usize,
+    hash: &str,
+    missing: impl FnOnce() -> String,
+) -> Result<Envelope> {
+    let (Some(size), Some(data)) = (
+        row.get::<_, Option<i64>>(size_col)?,
+        row.get_ref(size_col + 1)?
+            .as_blob_or_null()
+            .map_err(rusqlite::Error::from)?,
+    ) else {
+        return Err(StoreError::Corrupt(missing()));
+    };
+    blob::decode(hash, size, data)
 }
